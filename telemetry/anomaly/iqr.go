@@ -1,0 +1,44 @@
+package anomaly
+
+import (
+	"math"
+	"time"
+)
+
+// tukeyFence is Tukey's outlier fence in interquartile ranges: a point this
+// far outside the box scores 0.5.
+const tukeyFence = 1.5
+
+// iqrDetector scores a point by how far it lies outside the interquartile
+// box [Q1, Q3] of the previous Window points, in box widths.
+type iqrDetector struct {
+	cfg  Config
+	win  *sortedWindow
+	seen int
+}
+
+func newIQR(cfg Config) *iqrDetector {
+	return &iqrDetector{cfg: cfg, win: newSortedWindow(cfg.Window)}
+}
+
+// Kind returns KindIQR.
+func (d *iqrDetector) Kind() Kind { return KindIQR }
+
+// Observe scores v against the window, then adds it.
+func (d *iqrDetector) Observe(_ time.Time, v float64) Result {
+	if !finite(v) {
+		return Result{}
+	}
+	var score float64
+	if d.seen >= d.cfg.WarmUp {
+		q1, q3 := d.win.quantile(0.25), d.win.quantile(0.75)
+		outside := math.Max(q1-v, v-q3)
+		if outside > 0 {
+			k := math.Abs(deviation(outside, 0, q3-q1))
+			score = k / (k + tukeyFence)
+		}
+	}
+	d.seen++
+	d.win.add(v)
+	return result(score, d.cfg.Threshold)
+}

@@ -1,0 +1,38 @@
+package anomaly
+
+import "time"
+
+// madScale turns a median absolute deviation into a standard deviation for
+// normally distributed data.
+const madScale = 1.4826
+
+// madDetector scores a point by its distance from the rolling median of the
+// previous Window points, in scaled median absolute deviations. It shrugs
+// off outliers in its own window, unlike the z-score.
+type madDetector struct {
+	cfg  Config
+	win  *sortedWindow
+	seen int
+}
+
+func newMAD(cfg Config) *madDetector {
+	return &madDetector{cfg: cfg, win: newSortedWindow(cfg.Window)}
+}
+
+// Kind returns KindMAD.
+func (d *madDetector) Kind() Kind { return KindMAD }
+
+// Observe scores v against the window, then adds it.
+func (d *madDetector) Observe(_ time.Time, v float64) Result {
+	if !finite(v) {
+		return Result{}
+	}
+	var score float64
+	if d.seen >= d.cfg.WarmUp {
+		m := d.win.median()
+		score = zScore(deviation(v, m, madScale*d.win.mad(m)))
+	}
+	d.seen++
+	d.win.add(v)
+	return result(score, d.cfg.Threshold)
+}
