@@ -1,0 +1,217 @@
+package predict
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Ensemble tuning.
+const (
+	// errorDecay is the weight an old score keeps each time a newly
+	// matured forecast is folded in.
+	errorDecay = 0.9
+	// keepWithin drops members whose recent error exceeds the best
+	// member's by more than this factor.
+	keepWithin = 1.5
+	// issuesPerHorizon is how many scored forecasts are issued per
+	// horizon, so that each observation is checked against that many.
+	issuesPerHorizon = 6
+)
+
+// Ensemble combines member models, weighting each by the inverse square of
+// its recent out-of-sample error over a scoring horizon. Fit holds out the
+// end of the series: members are fitted on the rest, then stream through
+// the held-out part issuing forecasts that are scored as values arrive.
+// Scoring goes on after Fit with every Update, so the weights follow the
+// members' recent accuracy.
+type Ensemble struct {
+	members []Model
+	horizon int
+	every   int       // steps between scored forecasts
+	score   []float64 // recent mean absolute error per member; NaN if none yet
+	pending []issued
+	clock   int // steps seen since the last fit
+	fitted  []bool
+}
+
+// issued is a forecast path waiting for the values it predicted.
+type issued struct {
+	at    int // clock value when issued
+	paths [][]float64
+	abs   []float64 // accumulated absolute error per member
+}
+
+// NewEnsemble returns an ensemble of members scored over horizon steps. It
+// returns an error when there are no members or horizon is not positive.
+func NewEnsemble(horizon int, members ...Model) (*Ensemble, error) {
+	if len(members) == 0 {
+		return nil, errors.New("new ensemble: no member models")
+	}
+	if horizon <= 0 {
+		return nil, fmt.Errorf("new ensemble: scoring horizon %d must be positive", horizon)
+	}
+	return &Ensemble{
+		members: members, horizon: horizon,
+		every: max(1, horizon/issuesPerHorizon),
+	}, nil
+}
+
+// Name returns "ensemble".
+func (m *Ensemble) Name() string { return ModelEnsemble }
+
+// Fit fits every member on y less a held-out tail, then streams the tail
+// through them to score their forecasts. Members that fail to fit are left
+// out; Fit fails only when all of them do.
+func (m *Ensemble) Fit(y []float64, period int) error {
+	if err := checkSeries(y, 2, ModelEnsemble); err != nil {
+		return err
+	}
+	hold := min(3*m.horizon+m.horizon/2, len(y)/3)
+	head, tail := y[:len(y)-hold], y[len(y)-hold:]
+	m.score = make([]float64, len(m.members))
+	m.fitted = make([]bool, len(m.members))
+	m.pending, m.clock = nil, 0
+	var errs []error
+	for i, mem := range m.members {
+		m.score[i] = math.NaN()
+		if err := mem.Fit(head, period); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m.fitted[i] = true
+	}
+	if len(errs) == len(m.members) {
+		return fmt.Errorf("fit ensemble: %w", errors.Join(errs...))
+	}
+	for _, v := range tail {
+		m.Update(v)
+	}
+	return nil
+}
+
+// Update feeds v to every member, scores pending forecasts against it and
+// issues a new scored forecast every few steps.
+func (m *Ensemble) Update(v float64) {
+	if m.fitted == nil {
+		return
+	}
+
+	// Score the forecasts that predicted this step.
+	kept := m.pending[:0]
+	for _, is := range m.pending {
+		j := m.clock - is.at
+		for i, path := range is.paths {
+			if path != nil {
+				is.abs[i] += math.Abs(v - path[j])
+			}
+		}
+		if j == m.horizon-1 {
+			m.fold(is)
+			continue
+		}
+		kept = append(kept, is)
+	}
+	m.pending = kept
+
+	for i, mem := range m.members {
+		if m.fitted[i] {
+			mem.Update(v)
+		}
+	}
+	m.clock++
+	if m.clock%m.every == 0 {
+		m.issue()
+	}
+}
+
+// Predict returns the weighted mean of the members' forecasts. Its
+// deviation is that of the weighted mixture, so that disagreement between
+// members widens the interval.
+func (m *Ensemble) Predict(h int) Prediction {
+	p := Prediction{Mean: make([]float64, h), Std: make([]float64, h)}
+	if m.fitted == nil {
+		return p
+	}
+	w := m.Weights()
+	preds := make([]Prediction, len(m.members))
+	for i, mem := range m.members {
+		if w[i] > 0 {
+			preds[i] = mem.Predict(h)
+		}
+	}
+	for j := range h {
+		var mu, second float64
+		for i := range m.members {
+			if w[i] == 0 {
+				continue
+			}
+			mi, si := preds[i].Mean[j], preds[i].Std[j]
+			mu += w[i] * mi
+			second += w[i] * (si*si + mi*mi)
+		}
+		p.Mean[j] = mu
+		p.Std[j] = math.Sqrt(math.Max(second-mu*mu, 0))
+	}
+	return p
+}
+
+// Members returns the member models.
+func (m *Ensemble) Members() []Model { return m.members }
+
+// Weights returns each member's weight, summing to one. Members without a
+// score yet share the weight equally with the others.
+func (m *Ensemble) Weights() []float64 {
+	w := make([]float64, len(m.members))
+	if m.fitted == nil {
+		return w
+	}
+	best := math.Inf(1)
+	for i, s := range m.score {
+		if m.fitted[i] && !math.IsNaN(s) {
+			best = math.Min(best, s)
+		}
+	}
+	var total float64
+	for i, s := range m.score {
+		switch {
+		case !m.fitted[i]:
+		case math.IsInf(best, 1):
+			w[i] = 1
+		case math.IsNaN(s) || s > keepWithin*best:
+		default:
+			w[i] = 1 / math.Max(s*s, 1e-300)
+		}
+		total += w[i]
+	}
+	for i := range w {
+		w[i] /= total
+	}
+	return w
+}
+
+// issue records every member's forecast of the next horizon steps.
+func (m *Ensemble) issue() {
+	is := issued{at: m.clock, paths: make([][]float64, len(m.members)), abs: make([]float64, len(m.members))}
+	for i, mem := range m.members {
+		if m.fitted[i] {
+			is.paths[i] = mem.Predict(m.horizon).Mean
+		}
+	}
+	m.pending = append(m.pending, is)
+}
+
+// fold merges a matured forecast's errors into the members' scores.
+func (m *Ensemble) fold(is issued) {
+	for i, path := range is.paths {
+		if path == nil {
+			continue
+		}
+		e := is.abs[i] / float64(m.horizon)
+		if math.IsNaN(m.score[i]) {
+			m.score[i] = e
+			continue
+		}
+		m.score[i] = errorDecay*m.score[i] + (1-errorDecay)*e
+	}
+}

@@ -1,0 +1,254 @@
+package predict
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Season selects the seasonal form of a HoltWinters model.
+type Season int
+
+// Seasonal forms. SeasonAuto fits the additive form, and the multiplicative
+// one when every value is positive, and keeps the one with the smaller
+// one-step error.
+const (
+	SeasonAuto Season = iota
+	SeasonNone
+	SeasonAdditive
+	SeasonMultiplicative
+)
+
+// String returns the form's name.
+func (s Season) String() string {
+	return [...]string{"auto", "none", "additive", "multiplicative"}[s]
+}
+
+// Bounds on the damping parameter. Phi near one is an undamped linear trend.
+const (
+	phiMin = 0.8
+	phiMax = 0.995
+)
+
+// HWParams are the smoothing parameters of a fitted HoltWinters model, in
+// component form: level weight Alpha, trend weight Beta, seasonal weight
+// Gamma, trend damping Phi.
+type HWParams struct {
+	Alpha, Beta, Gamma, Phi float64
+	Season                  Season
+	Period                  int
+}
+
+// HoltWinters is exponential smoothing with a damped trend and additive or
+// multiplicative seasonality. Fit picks the smoothing parameters that
+// minimise the sum of squared one-step errors, with gonum's Nelder-Mead.
+type HoltWinters struct {
+	want   Season
+	p      HWParams
+	level  float64
+	trend  float64
+	season []float64 // seasonal state by phase; nil without seasonality
+	pos    int       // phase of the next value
+	sigma  float64   // one-step error deviation (relative when multiplicative)
+}
+
+// NewHoltWinters returns an unfitted model of the given seasonal form.
+func NewHoltWinters(s Season) *HoltWinters { return &HoltWinters{want: s} }
+
+// Name returns the model's name.
+func (m *HoltWinters) Name() string {
+	switch m.want {
+	case SeasonAdditive:
+		return ModelHWAdditive
+	case SeasonMultiplicative:
+		return ModelHWMultiplicative
+	}
+	return ModelHoltWinters
+}
+
+// Params returns the fitted parameters.
+func (m *HoltWinters) Params() HWParams { return m.p }
+
+// Fit estimates the parameters on y. Seasonality needs at least three full
+// periods; with fewer, the model has a damped trend only.
+func (m *HoltWinters) Fit(y []float64, period int) error {
+	if err := checkSeries(y, 3, m.Name()); err != nil {
+		return err
+	}
+	period = usablePeriod(period, len(y), 3)
+	forms := m.forms(y, period)
+	if len(forms) == 0 {
+		return fmt.Errorf("fit %s: multiplicative seasonality needs positive values: %w",
+			m.Name(), ErrNonFinite)
+	}
+	best, bestSSE := HWParams{}, math.Inf(1)
+	for _, s := range forms {
+		p, sse := fitHW(y, period, s)
+		if sse < bestSSE {
+			best, bestSSE = p, sse
+		}
+	}
+	m.p = best
+	m.sigma = m.run(y, true)
+	return nil
+}
+
+// Update runs one smoothing step on v.
+func (m *HoltWinters) Update(v float64) { m.step(v) }
+
+// Predict returns the damped-trend forecast with the seasonal state of each
+// future phase. The deviation follows the additive error model's variance,
+// scaled by the forecast for the multiplicative form.
+func (m *HoltWinters) Predict(h int) Prediction {
+	p := Prediction{Mean: make([]float64, h), Std: make([]float64, h)}
+	phiSum, phiPow, variance := 0.0, 1.0, 1.0
+	for i := range h {
+		phiPow *= m.p.Phi
+		phiSum += phiPow
+		base := m.level + phiSum*m.trend
+		sd := m.sigma * math.Sqrt(variance)
+		switch m.p.Season {
+		case SeasonAdditive:
+			base += m.season[(m.pos+i)%len(m.season)]
+		case SeasonMultiplicative:
+			base *= m.season[(m.pos+i)%len(m.season)]
+			sd *= math.Abs(base)
+		}
+		p.Mean[i], p.Std[i] = base, sd
+
+		// c is the weight of one step's error on the state h steps on.
+		c := m.p.Alpha * (1 + m.p.Beta*phiSum)
+		if m.season != nil && (i+1)%len(m.season) == 0 {
+			c += m.p.Gamma * (1 - m.p.Alpha)
+		}
+		variance += c * c
+	}
+	return p
+}
+
+// forms returns the seasonal forms to try on y.
+func (m *HoltWinters) forms(y []float64, period int) []Season {
+	if period == 0 {
+		return []Season{SeasonNone}
+	}
+	positive := !slices.ContainsFunc(y, func(v float64) bool { return v <= 0 })
+	switch m.want {
+	case SeasonAdditive:
+		return []Season{SeasonAdditive}
+	case SeasonMultiplicative:
+		if !positive {
+			return nil
+		}
+		return []Season{SeasonMultiplicative}
+	}
+	if positive {
+		return []Season{SeasonAdditive, SeasonMultiplicative}
+	}
+	return []Season{SeasonAdditive}
+}
+
+// fitHW fits the parameters of form s and returns them with their SSE.
+func fitHW(y []float64, period int, s Season) (HWParams, float64) {
+	m := &HoltWinters{}
+	decode := func(x []float64) HWParams {
+		return HWParams{
+			Alpha: logistic(x[0], 1e-4, 1), Beta: logistic(x[1], 0, 1),
+			Gamma: logistic(x[2], 0, 1), Phi: logistic(x[3], phiMin, phiMax),
+			Season: s, Period: period,
+		}
+	}
+	sse := func(x []float64) float64 {
+		m.p = decode(x)
+		return m.run(y, false)
+	}
+	x0 := []float64{logit(0.3, 1e-4, 1), logit(0.05, 0, 1), logit(0.1, 0, 1), logit(0.98, phiMin, phiMax)}
+	x := minimize(sse, x0, 600)
+	return decode(x), sse(x)
+}
+
+// run initialises the state from the start of y and smooths through all of
+// it. It returns the sum of squared one-step errors, or, when deviation is
+// set, the deviation of the one-step errors (relative when multiplicative).
+func (m *HoltWinters) run(y []float64, deviation bool) float64 {
+	m.init(y)
+	var sse, rel float64
+	for _, v := range y {
+		e, f := m.step(v)
+		if notFinite(e) {
+			return math.Inf(1)
+		}
+		sse += e * e
+		if f != 0 {
+			rel += (e / f) * (e / f)
+		}
+	}
+	if !deviation {
+		return sse
+	}
+	if m.p.Season == SeasonMultiplicative {
+		return math.Sqrt(rel / float64(len(y)))
+	}
+	return math.Sqrt(sse / float64(len(y)))
+}
+
+// init sets the level, trend and seasonal state from the first two periods
+// (or the first two values without seasonality).
+func (m *HoltWinters) init(y []float64) {
+	m.pos, m.season = 0, nil
+	p := m.p.Period
+	if m.p.Season == SeasonNone || p == 0 {
+		m.p.Season, m.p.Period, m.p.Gamma = SeasonNone, 0, 0
+		m.level, m.trend = y[0], (y[min(len(y)-1, 2)]-y[0])/2
+		return
+	}
+	first, second := mean(y[:p]), mean(y[p:2*p])
+	m.level, m.trend = first, (second-first)/float64(p)
+	m.season = make([]float64, p)
+	for k := range p {
+		base := first + m.trend*(float64(k)-float64(p-1)/2)
+		if m.p.Season == SeasonMultiplicative {
+			m.season[k] = y[k] / base
+		} else {
+			m.season[k] = y[k] - base
+		}
+	}
+}
+
+// step smooths in v and returns its one-step error and forecast.
+func (m *HoltWinters) step(v float64) (e, f float64) {
+	a, b, g, phi := m.p.Alpha, m.p.Beta, m.p.Gamma, m.p.Phi
+	prev := m.level
+	damped := phi * m.trend
+	switch m.p.Season {
+	case SeasonAdditive:
+		s := m.season[m.pos]
+		f = prev + damped + s
+		m.level = a*(v-s) + (1-a)*(prev+damped)
+		m.season[m.pos] = g*(v-m.level) + (1-g)*s
+	case SeasonMultiplicative:
+		s := m.season[m.pos]
+		f = (prev + damped) * s
+		m.level = a*v/s + (1-a)*(prev+damped)
+		if m.level <= 0 || notFinite(m.level) {
+			m.level = math.Max(prev, 1e-9)
+		}
+		m.season[m.pos] = math.Min(math.Max(g*v/m.level+(1-g)*s, 1e-3), 1e3)
+	default:
+		f = prev + damped
+		m.level = a*v + (1-a)*(prev+damped)
+	}
+	m.trend = b*(m.level-prev) + (1-b)*damped
+	if m.season != nil {
+		m.pos = (m.pos + 1) % len(m.season)
+	}
+	return v - f, f
+}
+
+// mean returns the average of xs.
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
