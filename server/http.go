@@ -151,12 +151,13 @@ func (s *Server) blockingRead(w http.ResponseWriter, r *http.Request, tables []s
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	if minIndex > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, wait)
-		defer cancel()
+	// Without ?index= the read must not wait: a context that has already
+	// ended makes Blocking run at once on the state as it is.
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	if minIndex == 0 {
+		cancel()
 	}
+	defer cancel()
 	out, index, err := s.State().Blocking(ctx, minIndex, tables, run)
 	w.Header().Set(api.HeaderIndex, strconv.FormatUint(index, 10))
 	w.Header().Set(api.HeaderKnownLeader, strconv.FormatBool(s.leaderHTTPAddr() != "" || s.isLeader()))
