@@ -126,11 +126,11 @@ func better(affA, fitA float64, a *slot, affB, fitB float64, b *slot) bool {
 // GPUs would be.
 func (inv *inventory) fit(q *request, s *slot) float64 {
 	memMB := s.inst.MemoryMB
-	poolUsed := inv.poolUsedMB[s.pool]
+	poolUsed := inv.poolUsed[s.pool]
 	if s.holders == 0 {
-		poolUsed += memMB
+		poolUsed++
 	}
-	poolAfter := ratio(poolUsed, inv.poolMemMB[s.pool])
+	poolAfter := ratio(poolUsed, inv.poolSize[s.pool])
 	switch {
 	case q.sharing != api.SharingExclusive:
 		var after float64

@@ -33,7 +33,7 @@ func check(node *api.Node, existing, fresh []*api.Allocation) error {
 	// The last allocation of an ID counts: fresh ones replace existing
 	// ones, and later copies replace earlier ones.
 	isFresh := make(map[*api.Allocation]bool)
-	allocs := lastByID(append(append([]*api.Allocation(nil), existing...), fresh...))
+	allocs := append(append([]*api.Allocation(nil), existing...), fresh...)
 	for _, a := range fresh {
 		isFresh[a] = true
 	}

@@ -65,13 +65,13 @@ type inventory struct {
 	slots []*slot
 	// groups holds the instances of each device group, in node order.
 	groups []groupSlots
-	byID  map[string]*slot
+	byID   map[string]*slot
 	// siblings lists the MIG instances of each parent GPU.
 	siblings map[string][]*slot
-	// poolMemMB and poolUsedMB are the memory of all instances, and of
-	// instances with at least one holder, per pool.
-	poolMemMB  map[string]int
-	poolUsedMB map[string]int
+	// poolSize and poolUsed count all instances, and instances with at
+	// least one holder, per pool.
+	poolSize map[string]int
+	poolUsed map[string]int
 }
 
 // groupSlots is one device group with the slots of its instances.
@@ -85,10 +85,10 @@ type groupSlots struct {
 // does not have are ignored.
 func newInventory(node *api.Node, allocs []*api.Allocation) *inventory {
 	inv := &inventory{
-		byID:       make(map[string]*slot),
-		siblings:   make(map[string][]*slot),
-		poolMemMB:  make(map[string]int),
-		poolUsedMB: make(map[string]int),
+		byID:     make(map[string]*slot),
+		siblings: make(map[string][]*slot),
+		poolSize: make(map[string]int),
+		poolUsed: make(map[string]int),
 	}
 	if node != nil && node.Resources != nil {
 		for _, g := range node.Resources.Devices {
@@ -129,7 +129,7 @@ func (inv *inventory) addGroup(g *api.DeviceGroup) {
 		inv.slots = append(inv.slots, s)
 		gs.slots = append(gs.slots, s)
 		inv.byID[in.ID] = s
-		inv.poolMemMB[s.pool] += in.MemoryMB
+		inv.poolSize[s.pool]++
 		if in.ParentID != "" {
 			inv.siblings[in.ParentID] = append(inv.siblings[in.ParentID], s)
 		}
@@ -143,7 +143,7 @@ func (inv *inventory) take(s *slot, sharing string, percent, memMB int) {
 	}
 	if s.holders == 0 {
 		s.mode = sharing
-		inv.poolUsedMB[s.pool] += s.inst.MemoryMB
+		inv.poolUsed[s.pool]++
 	}
 	s.holders++
 	if sharing == api.SharingMPS {
@@ -161,7 +161,7 @@ func (inv *inventory) release(s *slot, sharing string, percent, memMB int) {
 	}
 	if s.holders == 0 {
 		s.mode = ""
-		inv.poolUsedMB[s.pool] -= s.inst.MemoryMB
+		inv.poolUsed[s.pool]--
 	}
 }
 
@@ -179,9 +179,10 @@ func (inv *inventory) parentFill(s *slot) (totalMB, usedMB int) {
 
 // forEachHolding calls fn for every device instance that the non-terminal
 // allocations in allocs hold: allocations in the given order, tasks by
-// name, devices and IDs as listed.
+// name, devices and IDs as listed. When an allocation ID appears more than
+// once, only its last copy counts.
 func forEachHolding(allocs []*api.Allocation, fn func(h holding)) {
-	for _, a := range allocs {
+	for _, a := range lastByID(allocs) {
 		if a == nil || a.Terminal() {
 			continue
 		}
