@@ -25,6 +25,9 @@ examples/wasm/%.wasm: examples/wasm/%/main.go
 run: build
 	$(BIN) agent -dev
 
+cluster: build
+	bash scripts/cluster.sh
+
 test: examples
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
