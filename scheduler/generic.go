@@ -58,7 +58,7 @@ func NewGenericScheduler(logger *slog.Logger, state State, planner Planner) *Gen
 
 // WithCandidateLimit sets how many fitting nodes each placement scores: n >
 // 0 fixes it, n < 0 scores every feasible node, 0 restores the default
-// (max(3, ceil(log2 nodes))). It returns s.
+// (16, see defaultCandidateLimit). It returns s.
 func (s *GenericScheduler) WithCandidateLimit(n int) *GenericScheduler {
 	s.limit = n
 	return s

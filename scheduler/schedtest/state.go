@@ -78,6 +78,14 @@ func (s *State) UpsertJob(job *api.Job) uint64 {
 	return s.index
 }
 
+// DeleteJob removes a job, as garbage collection or a purge would, and
+// returns the index of the change.
+func (s *State) DeleteJob(id string) uint64 {
+	s.index++
+	delete(s.jobs, id)
+	return s.index
+}
+
 // UpsertAllocs stores allocations and returns the index they were stored
 // at. An allocation without a Job gets the stored one's, or the current
 // job's.
