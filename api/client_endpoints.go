@@ -190,3 +190,18 @@ func (c *Client) GPUs(ctx context.Context, q *QueryOptions) ([]*GPUStatus, *Quer
 	m, err := c.Do(ctx, http.MethodGet, "/v1/gpus", q, nil, &out)
 	return out, m, err
 }
+
+// ReportTelemetry sends a client's samples to the servers.
+func (c *Client) ReportTelemetry(ctx context.Context, r *TelemetryReport) error {
+	_, err := c.Do(ctx, http.MethodPost, "/v1/client/telemetry", nil, r, nil)
+	return err
+}
+
+// Telemetry returns the recent history of every series whose name starts
+// with prefix.
+func (c *Client) Telemetry(ctx context.Context, prefix string) ([]*TelemetrySeries, error) {
+	var out []*TelemetrySeries
+	q := &QueryOptions{Params: map[string]string{"prefix": prefix}}
+	_, err := c.Do(ctx, http.MethodGet, "/v1/telemetry", q, nil, &out)
+	return out, err
+}

@@ -67,7 +67,9 @@ func (s *Server) Handler() http.Handler {
 	write("POST /v1/client/register", s.clientRegister)
 	write("PUT /v1/client/heartbeat/{id}", s.clientHeartbeat)
 	write("POST /v1/client/allocations", s.clientAllocUpdate)
+	write("POST /v1/client/telemetry", s.clientTelemetry)
 	mux.HandleFunc("GET /v1/client/fs/logs/{id}", s.clientLogs)
+	write("GET /v1/telemetry", s.telemetryQuery)
 
 	local("GET /v1/status/leader", s.statusLeader)
 	local("GET /v1/status/peers", s.statusPeers)

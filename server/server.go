@@ -46,6 +46,7 @@ type Server struct {
 	blocked    *blockedEvals
 	plans      *planApplier
 	heartbeats *heartbeatTimers
+	telemetry  *telemetryStore
 
 	// mu guards the leadership fields below.
 	mu struct {
@@ -79,6 +80,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	s.blocked = newBlockedEvals(s)
 	s.plans = newPlanApplier(s)
 	s.heartbeats = newHeartbeatTimers(s)
+	s.telemetry = newTelemetryStore()
 	if err := s.setupRaft(); err != nil {
 		s.closeRaftStores()
 		return nil, err

@@ -283,3 +283,25 @@ func TestServer_BlockingQueryWaitsForChange(t *testing.T) {
 		t.Fatal("blocking query did not wake on a job write")
 	}
 }
+
+func TestServer_TelemetryIsKeptOnTheLeader(t *testing.T) {
+	servers := startCluster(t, 3)
+	leader := waitLeader(t, servers)
+	f := follower(servers, leader)
+	ctx := context.Background()
+	now := time.Now().UnixNano()
+	rep := &api.TelemetryReport{NodeID: "n1", Samples: []*api.TelemetrySample{
+		{Series: "node/n1/gpu/GPU-1/utilization", Time: now, Value: 40},
+		{Series: "node/n1/gpu/GPU-1/utilization", Time: now + 1, Value: 60},
+		{Series: "node/n1/cpu_percent", Time: now, Value: 12},
+	}}
+	require.NoError(t, f.client.ReportTelemetry(ctx, rep))
+	series, err := f.client.Telemetry(ctx, "node/n1/gpu/")
+	require.NoError(t, err)
+	require.Len(t, series, 1)
+	require.Equal(t, []float64{40, 60}, series[0].Values)
+	require.Equal(t, []int64{now, now + 1}, series[0].Times)
+
+	err = f.client.ReportTelemetry(ctx, &api.TelemetryReport{Samples: []*api.TelemetrySample{{Series: ""}}})
+	require.Error(t, err)
+}
