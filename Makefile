@@ -38,6 +38,9 @@ eval-anomaly:
 eval-forecast:
 	$(GO) run ./bench/forecast
 
+image:
+	bash scripts/image.sh
+
 gpu-check: build
 	bash scripts/gpu-check.sh
 
