@@ -114,16 +114,23 @@ func TestGenericScheduler_PlacesServiceCount(t *testing.T) {
 }
 
 func TestGenericScheduler_SpreadsAcrossEqualNodes(t *testing.T) {
-	tests := []struct{ nodes, count int }{{4, 4}, {4, 8}, {40, 40}, {40, 80}}
+	// Up to 16 nodes every node is scored, and the spread is exact. On
+	// larger clusters a placement scores a window of at most 32 fitting
+	// nodes, so a node can take one allocation more than its share, but
+	// no more: the window cannot be all nodes already holding more.
+	tests := []struct{ nodes, count, slack int }{{4, 4, 0}, {4, 8, 0}, {16, 32, 0}, {40, 40, 1}, {40, 80, 1}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("nodes=%d/count=%d", tt.nodes, tt.count), func(t *testing.T) {
 			h := cluster(t, tt.nodes, 4000, 8192)
-			register(t, h, schedtest.ServiceJob("web", tt.count, 500, 256))
+			register(t, h, schedtest.ServiceJob("web", tt.count, 100, 64))
 
 			counts := perNode(h, "web")
-			require.Len(t, counts, tt.nodes)
+			assert.Len(t, h.Running("web")["web"], tt.count)
+			if tt.slack == 0 {
+				assert.Len(t, counts, tt.nodes)
+			}
 			for node, n := range counts {
-				assert.Equal(t, tt.count/tt.nodes, n, "node %s", node)
+				assert.LessOrEqual(t, n, tt.count/tt.nodes+tt.slack, "node %s", node)
 			}
 		})
 	}
