@@ -193,6 +193,9 @@ func (s *GenericScheduler) placeAll(eval *api.Evaluation, out *outcome, places [
 			continue
 		}
 		out.ctx.place(s.newAlloc(eval, job, p, best, seq))
+		if st := p.stopOnPlace; st != nil {
+			out.ctx.stop(st.alloc, st.desc, st.clientStatus)
+		}
 	}
 	return nil
 }

@@ -51,6 +51,11 @@ type placement struct {
 	// avoidNode is penalised when ranking: the node a failed allocation
 	// ran on.
 	avoidNode string
+	// stopOnPlace is the stop of the allocation this one replaces, made
+	// only once the replacement found a node: a draining allocation keeps
+	// running, and a failed one keeps its place in the reschedule chain,
+	// until then.
+	stopOnPlace *allocStop
 }
 
 // reconcileResult is the difference between what the job wants and what
@@ -222,25 +227,34 @@ func (r *reconciler) classify(tg *api.TaskGroup, allocs []*api.Allocation) (keep
 }
 
 // stopSlot stops an allocation that needs replacing and, when replaced is
-// set, asks for its replacement under the same name.
+// set, asks for its replacement under the same name. Only lost allocations
+// are stopped at once; the others are stopped when their replacement is
+// placed.
 func (r *reconciler) stopSlot(s slot, replaced bool) {
 	a := s.alloc
 	p := placement{name: a.Name, index: s.index, previous: a, rescheduleCount: a.RescheduleCount}
+	var stop allocStop
 	switch s.kind {
 	case replaceLost:
-		r.out.stops = append(r.out.stops, allocStop{a, DescNodeDown, api.AllocClientLost})
+		stop = allocStop{a, DescNodeDown, api.AllocClientLost}
 		p.rescheduleCount++
 	case replaceDrain:
-		r.out.stops = append(r.out.stops, allocStop{alloc: a, desc: DescNodeDraining})
+		stop = allocStop{alloc: a, desc: DescNodeDraining}
 	case replaceFailed:
-		r.out.stops = append(r.out.stops, allocStop{alloc: a, desc: pick(replaced, DescRescheduled)})
+		stop = allocStop{alloc: a, desc: pick(replaced, DescRescheduled)}
 		p.rescheduleCount++
 		p.avoidNode = a.NodeID
 	case replaceCompleted:
-		r.out.stops = append(r.out.stops, allocStop{alloc: a, desc: pick(replaced, DescCompleted)})
+		stop = allocStop{alloc: a, desc: pick(replaced, DescCompleted)}
+	}
+	if !replaced || s.kind == replaceLost {
+		r.out.stops = append(r.out.stops, stop)
 	}
 	if !replaced {
 		return
+	}
+	if s.kind != replaceLost {
+		p.stopOnPlace = &stop
 	}
 	p.tg = findGroup(r.job, a.TaskGroup)
 	r.out.places = append(r.out.places, p)

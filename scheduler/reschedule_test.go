@@ -149,3 +149,37 @@ func TestGenericScheduler_PlacesNothingOnIneligibleNodes(t *testing.T) {
 		})
 	}
 }
+
+func TestGenericScheduler_ReplacementWithoutRoom(t *testing.T) {
+	t.Run("draining allocation keeps running", func(t *testing.T) {
+		h := cluster(t, 2, 1000, 1024)
+		register(t, h, schedtest.ServiceJob("web", 2, 600, 256))
+		setNode(h, "node-00", func(n *api.Node) { n.Drain = true })
+
+		plan := reprocess(t, h, "web", api.EvalTriggerNodeDrain)
+
+		assert.True(t, plan.IsNoOp(), "nothing is stopped while its replacement has nowhere to go")
+		assert.Equal(t, map[string]int{"node-00": 1, "node-01": 1}, perNode(h, "web"))
+		assert.NotEmpty(t, h.LastEval().BlockedEval)
+	})
+	t.Run("failed allocation keeps its place in the chain", func(t *testing.T) {
+		h := cluster(t, 1, 1000, 1024)
+		register(t, h, schedtest.ServiceJob("web", 1, 600, 256))
+		first := h.Running("web")["web"][0]
+		setClientStatus(h, first, api.AllocClientFailed, 4)
+		// Another job takes the room the failed allocation left.
+		register(t, h, schedtest.ServiceJob("other", 1, 600, 256))
+
+		plan := reprocess(t, h, "web", api.EvalTriggerAllocFailure)
+		assert.True(t, plan.IsNoOp())
+		assert.Equal(t, api.AllocDesiredRun, h.State.AllocByID(first.ID).DesiredStatus)
+
+		// Once there is room the replacement continues the chain.
+		h.State.UpsertNode(schedtest.Node("node-99", 1000, 1024))
+		plan = reprocess(t, h, "web", api.EvalTriggerQueuedAllocs)
+		require.Len(t, placed(plan), 1)
+		assert.Equal(t, 5, placed(plan)[0].RescheduleCount)
+		assert.Equal(t, first.ID, placed(plan)[0].PreviousAllocation)
+		assert.Equal(t, first.ID, stopped(plan)[0].ID)
+	})
+}

@@ -94,7 +94,8 @@ func (h *Harness) SubmitPlan(plan *api.Plan) (*api.PlanResult, scheduler.State, 
 
 // Apply commits a plan result to the state and returns its index: stops
 // change the stored allocation's desired (and, for lost ones, client)
-// status; placements are stored as given.
+// status, the client status only to mark them lost (the rest of the copy
+// in the plan may be stale); placements are stored as given.
 func (h *Harness) Apply(result *api.PlanResult) uint64 {
 	var batch []*api.Allocation
 	for _, stops := range result.NodeUpdate {
@@ -105,7 +106,7 @@ func (h *Harness) Apply(result *api.PlanResult) uint64 {
 			}
 			a := *old
 			a.DesiredStatus, a.DesiredDescription = stop.DesiredStatus, stop.DesiredDescription
-			if stop.ClientStatus != "" {
+			if stop.ClientStatus == api.AllocClientLost {
 				a.ClientStatus = stop.ClientStatus
 			}
 			batch = append(batch, &a)
