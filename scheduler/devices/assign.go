@@ -37,7 +37,8 @@ func (inv *inventory) assign(q *request) (*api.AllocatedDevice, float64, error) 
 		// Sort the group's instances into those that can take the request
 		// and tallies of why the others cannot.
 		var cands []*slot
-		for _, s := range gs.slots {
+		for i := range gs.slots {
+			s := &gs.slots[i]
 			if !q.matchesProfile(s) {
 				continue
 			}
@@ -126,11 +127,11 @@ func better(affA, fitA float64, a *slot, affB, fitB float64, b *slot) bool {
 // GPUs would be.
 func (inv *inventory) fit(q *request, s *slot) float64 {
 	memMB := s.inst.MemoryMB
-	poolUsed := inv.poolUsed[s.pool]
+	p := inv.pools[s.pool]
 	if s.holders == 0 {
-		poolUsed++
+		p.used++
 	}
-	poolAfter := ratio(poolUsed, inv.poolSize[s.pool])
+	poolAfter := ratio(p.used, p.size)
 	switch {
 	case q.sharing != api.SharingExclusive:
 		var after float64
@@ -144,10 +145,10 @@ func (inv *inventory) fit(q *request, s *slot) float64 {
 			return 0.5 + 0.5*after
 		}
 		return 0.25*after + 0.25*poolAfter
-	case s.inst.ParentID != "":
-		total, used := inv.parentFill(s)
-		after := ratio(used+memMB, total)
-		if used > 0 {
+	case s.parent >= 0:
+		pg := inv.parents[s.parent]
+		after := ratio(pg.usedMB+memMB, pg.memMB)
+		if pg.usedMB > 0 {
 			return 0.5 + 0.5*after
 		}
 		return 0.25*after + 0.25*poolAfter

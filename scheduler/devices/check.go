@@ -43,7 +43,8 @@ func check(node *api.Node, existing, fresh []*api.Allocation) error {
 
 	// Test each device's holders as a whole, in node order, then the
 	// devices the node does not have.
-	for _, s := range c.inv.slots {
+	for i := range c.inv.slots {
+		s := &c.inv.slots[i]
 		if hs := c.held[s.inst.ID]; len(hs) > 0 {
 			c.capacity(s, hs)
 		}
@@ -117,6 +118,9 @@ func (c *checker) fail(fresh bool, kind error, format string, args ...any) {
 // lastByID keeps, for each allocation ID, only the last allocation with
 // it, at that allocation's position. Allocations without an ID all stay.
 func lastByID(allocs []*api.Allocation) []*api.Allocation {
+	if !hasDuplicateID(allocs) {
+		return allocs
+	}
 	last := make(map[string]int, len(allocs))
 	for i, a := range allocs {
 		if a != nil && a.ID != "" {
@@ -130,6 +134,22 @@ func lastByID(allocs []*api.Allocation) []*api.Allocation {
 		}
 	}
 	return out
+}
+
+// hasDuplicateID reports whether two allocations share an ID. Short lists,
+// the common case, are compared pairwise without allocating.
+func hasDuplicateID(allocs []*api.Allocation) bool {
+	if len(allocs) > 32 {
+		return true // let lastByID's map decide
+	}
+	for i, a := range allocs {
+		for _, b := range allocs[:i] {
+			if a != nil && b != nil && a.ID != "" && a.ID == b.ID {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // holderName names a holding in messages.

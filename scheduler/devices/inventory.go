@@ -43,9 +43,11 @@ type slot struct {
 	// order is the instance's position in the node record, the last
 	// tie-breaker of every choice.
 	order int
-	// pool groups the instances whose fill is measured together: whole
-	// devices by type, MIG instances by their own type.
-	pool string
+	// pool indexes inventory.pools: whole devices and MIG instances fill
+	// separate pools.
+	pool int
+	// parent indexes inventory.parents for a MIG instance, else -1.
+	parent int
 	// replicas is how many timeslice holders the instance takes.
 	replicas int
 
@@ -59,40 +61,62 @@ type slot struct {
 	mpsMemoryMB int
 }
 
-// inventory is the device view of one node: every instance with its
-// holders, and the sums that the packing score needs.
-type inventory struct {
-	slots []*slot
-	// groups holds the instances of each device group, in node order.
-	groups []groupSlots
-	byID   map[string]*slot
-	// siblings lists the MIG instances of each parent GPU.
-	siblings map[string][]*slot
-	// poolSize and poolUsed count all instances, and instances with at
-	// least one holder, per pool.
-	poolSize map[string]int
-	poolUsed map[string]int
+// pool counts the instances of one device type on a node, and those with
+// at least one holder.
+type pool struct {
+	typ        string
+	size, used int
 }
 
-// groupSlots is one device group with the slots of its instances.
+// parentGPU sums the memory of the MIG instances of one GPU, and of those
+// with at least one holder.
+type parentGPU struct {
+	memMB, usedMB int
+}
+
+// inventory is the device view of one node: every instance with its
+// holders, and the sums that the packing score needs. Slots live in one
+// slice that is never grown after it is built, so pointers into it stay
+// valid.
+type inventory struct {
+	slots []slot
+	// groups holds the instances of each device group, in node order.
+	groups  []groupSlots
+	byID    map[string]*slot
+	pools   []pool
+	parents []parentGPU
+}
+
+// groupSlots is one device group with the slots of its instances, a
+// window of inventory.slots.
 type groupSlots struct {
 	group *api.DeviceGroup
-	slots []*slot
+	slots []slot
 }
 
 // newInventory builds the device view of node and counts the holdings of
 // the non-terminal allocations in allocs. Holdings of instances the node
 // does not have are ignored.
 func newInventory(node *api.Node, allocs []*api.Allocation) *inventory {
-	inv := &inventory{
-		byID:     make(map[string]*slot),
-		siblings: make(map[string][]*slot),
-		poolSize: make(map[string]int),
-		poolUsed: make(map[string]int),
-	}
+	var groups []*api.DeviceGroup
 	if node != nil && node.Resources != nil {
-		for _, g := range node.Resources.Devices {
-			inv.addGroup(g)
+		groups = node.Resources.Devices
+	}
+	n := 0
+	for _, g := range groups {
+		if g != nil {
+			n += len(g.Instances)
+		}
+	}
+	inv := &inventory{
+		slots:  make([]slot, 0, n),
+		groups: make([]groupSlots, 0, len(groups)),
+		byID:   make(map[string]*slot, n),
+	}
+	var parentIdx map[string]int
+	for _, g := range groups {
+		if g != nil {
+			parentIdx = inv.addGroup(g, parentIdx)
 		}
 	}
 	forEachHolding(allocs, func(h holding) {
@@ -103,37 +127,52 @@ func newInventory(node *api.Node, allocs []*api.Allocation) *inventory {
 	return inv
 }
 
-// addGroup adds the instances of one device group.
-func (inv *inventory) addGroup(g *api.DeviceGroup) {
-	if g == nil {
-		return
-	}
-	gs := groupSlots{group: g}
-	defer func() { inv.groups = append(inv.groups, gs) }()
+// addGroup adds the instances of one device group; parentIdx maps the MIG
+// parents seen so far to their index in inv.parents.
+func (inv *inventory) addGroup(g *api.DeviceGroup, parentIdx map[string]int) map[string]int {
+	start := len(inv.slots)
+	p := inv.poolOf(g.Type)
 	for _, in := range g.Instances {
 		if in == nil || in.ID == "" {
 			continue
-		}
-		s := &slot{
-			group:    g,
-			inst:     in,
-			order:    len(inv.slots),
-			pool:     g.Type,
-			replicas: timesliceReplicas(g, in),
 		}
 		if _, dup := inv.byID[in.ID]; dup {
 			// A node record listing one ID twice is broken; the first
 			// listing wins so that choices stay deterministic.
 			continue
 		}
-		inv.slots = append(inv.slots, s)
-		gs.slots = append(gs.slots, s)
-		inv.byID[in.ID] = s
-		inv.poolSize[s.pool]++
+		s := slot{group: g, inst: in, order: len(inv.slots), pool: p, parent: -1, replicas: timesliceReplicas(g, in)}
 		if in.ParentID != "" {
-			inv.siblings[in.ParentID] = append(inv.siblings[in.ParentID], s)
+			if parentIdx == nil {
+				parentIdx = make(map[string]int)
+			}
+			i, ok := parentIdx[in.ParentID]
+			if !ok {
+				i = len(inv.parents)
+				parentIdx[in.ParentID] = i
+				inv.parents = append(inv.parents, parentGPU{})
+			}
+			s.parent = i
+			inv.parents[i].memMB += in.MemoryMB
+		}
+		inv.slots = append(inv.slots, s)
+		inv.byID[in.ID] = &inv.slots[len(inv.slots)-1]
+		inv.pools[p].size++
+	}
+	inv.groups = append(inv.groups, groupSlots{group: g, slots: inv.slots[start:len(inv.slots):len(inv.slots)]})
+	return parentIdx
+}
+
+// poolOf returns the index of the pool of device type typ, adding it when
+// it is new.
+func (inv *inventory) poolOf(typ string) int {
+	for i := range inv.pools {
+		if inv.pools[i].typ == typ {
+			return i
 		}
 	}
+	inv.pools = append(inv.pools, pool{typ: typ})
+	return len(inv.pools) - 1
 }
 
 // take records one more holder on s.
@@ -143,7 +182,7 @@ func (inv *inventory) take(s *slot, sharing string, percent, memMB int) {
 	}
 	if s.holders == 0 {
 		s.mode = sharing
-		inv.poolUsed[s.pool]++
+		inv.markUsed(s, 1)
 	}
 	s.holders++
 	if sharing == api.SharingMPS {
@@ -161,20 +200,17 @@ func (inv *inventory) release(s *slot, sharing string, percent, memMB int) {
 	}
 	if s.holders == 0 {
 		s.mode = ""
-		inv.poolUsed[s.pool]--
+		inv.markUsed(s, -1)
 	}
 }
 
-// parentFill returns the memory of the MIG instances on s's parent GPU,
-// and of those with at least one holder.
-func (inv *inventory) parentFill(s *slot) (totalMB, usedMB int) {
-	for _, sib := range inv.siblings[s.inst.ParentID] {
-		totalMB += sib.inst.MemoryMB
-		if sib.holders > 0 {
-			usedMB += sib.inst.MemoryMB
-		}
+// markUsed adds delta (1 or -1) to the counts of used instances that s is
+// part of.
+func (inv *inventory) markUsed(s *slot, delta int) {
+	inv.pools[s.pool].used += delta
+	if s.parent >= 0 {
+		inv.parents[s.parent].usedMB += delta * s.inst.MemoryMB
 	}
-	return totalMB, usedMB
 }
 
 // forEachHolding calls fn for every device instance that the non-terminal
@@ -186,8 +222,8 @@ func forEachHolding(allocs []*api.Allocation, fn func(h holding)) {
 		if a == nil || a.Terminal() {
 			continue
 		}
-		for _, task := range sortedTasks(a) {
-			for _, d := range a.Resources[task].Devices {
+		eachTask(a, func(task string, r *api.AllocatedResources) {
+			for _, d := range r.Devices {
 				if d == nil {
 					continue
 				}
@@ -195,7 +231,22 @@ func forEachHolding(allocs []*api.Allocation, fn func(h holding)) {
 					fn(holding{alloc: a, task: task, dev: d, id: id, sharing: sharingMode(d.Sharing)})
 				}
 			}
+		})
+	}
+}
+
+// eachTask calls fn for the tasks of a that hold resources, by name.
+func eachTask(a *api.Allocation, fn func(task string, r *api.AllocatedResources)) {
+	if len(a.Resources) == 1 {
+		for task, r := range a.Resources {
+			if r != nil {
+				fn(task, r)
+			}
 		}
+		return
+	}
+	for _, task := range sortedTasks(a) {
+		fn(task, a.Resources[task])
 	}
 }
 
@@ -225,7 +276,11 @@ func sharingMode(s string) string {
 // value that is not a positive integer counts as absent.
 func timesliceReplicas(g *api.DeviceGroup, in *api.DeviceInstance) int {
 	for _, attrs := range []map[string]string{in.Attributes, g.Attributes} {
-		if n, err := strconv.Atoi(attrs[attrTimesliceReplicas]); err == nil && n > 0 {
+		v, ok := attrs[attrTimesliceReplicas]
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
 			return n
 		}
 	}
