@@ -148,19 +148,61 @@ func TestGenericScheduler_BestFitPacks(t *testing.T) {
 }
 
 func TestGenericScheduler_DistinctHosts(t *testing.T) {
-	h := cluster(t, 3, 4000, 8192)
-	job := schedtest.ServiceJob("web", 4, 100, 64)
-	job.TaskGroups[0].Constraints = []*api.Constraint{{Operand: api.ConstraintDistinctHosts}}
-	register(t, h, job)
+	t.Run("group", func(t *testing.T) {
+		h := cluster(t, 3, 4000, 8192)
+		job := schedtest.ServiceJob("web", 4, 100, 64)
+		job.TaskGroups[0].Constraints = []*api.Constraint{{Operand: api.ConstraintDistinctHosts}}
+		register(t, h, job)
 
-	counts := perNode(h, "web")
-	assert.Len(t, counts, 3)
-	for _, n := range counts {
-		assert.Equal(t, 1, n)
+		counts := perNode(h, "web")
+		assert.Len(t, counts, 3)
+		for _, n := range counts {
+			assert.Equal(t, 1, n)
+		}
+		metric := h.LastEval().FailedTGAllocs["web"]
+		require.NotNil(t, metric)
+		assert.Equal(t, 3, metric.ConstraintFiltered[api.ConstraintDistinctHosts])
+	})
+	t.Run("job", func(t *testing.T) {
+		h := cluster(t, 3, 4000, 8192)
+		job := schedtest.ServiceJob("web", 2, 100, 64)
+		apiGroup := *job.TaskGroups[0]
+		apiGroup.Name = "api"
+		job.TaskGroups = append(job.TaskGroups, &apiGroup)
+		job.Constraints = []*api.Constraint{{Operand: api.ConstraintDistinctHosts, RTarget: "true"}}
+		register(t, h, job)
+
+		counts := perNode(h, "web")
+		assert.Len(t, counts, 3, "no two allocations of the job share a node, whatever their group")
+		for _, n := range counts {
+			assert.Equal(t, 1, n)
+		}
+		assert.Len(t, h.Running("web")["web"], 2)
+		assert.Len(t, h.Running("web")["api"], 1)
+	})
+	t.Run("disabled", func(t *testing.T) {
+		h := cluster(t, 1, 4000, 8192)
+		job := schedtest.ServiceJob("web", 3, 100, 64)
+		job.TaskGroups[0].Constraints = []*api.Constraint{{Operand: api.ConstraintDistinctHosts, RTarget: "false"}}
+		register(t, h, job)
+		assert.Len(t, h.Running("web")["web"], 3)
+	})
+}
+
+func TestGenericScheduler_ReusesFreeIndexes(t *testing.T) {
+	h := cluster(t, 2, 4000, 8192)
+	register(t, h, schedtest.ServiceJob("web", 4, 100, 64))
+	for _, a := range h.Running("web")["web"] {
+		if a.Name == "web.web[1]" {
+			gone := *a
+			gone.DesiredStatus = api.AllocDesiredStop
+			h.State.UpsertAllocs(&gone)
+		}
 	}
-	metric := h.LastEval().FailedTGAllocs["web"]
-	require.NotNil(t, metric)
-	assert.Equal(t, 3, metric.ConstraintFiltered[api.ConstraintDistinctHosts])
+
+	plan := reprocess(t, h, "web", api.EvalTriggerJobRegister)
+	assert.Equal(t, []string{"web.web[1]"}, names(placed(plan)))
+	assert.Equal(t, []string{"web.web[0]", "web.web[1]", "web.web[2]", "web.web[3]"}, names(h.Running("web")["web"]))
 }
 
 func TestGenericScheduler_NotEnoughResourcesBlocks(t *testing.T) {
