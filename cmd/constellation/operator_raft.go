@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/constellation-sched/constellation/api"
+)
+
+// newOperatorCmd returns the "operator" command and its verbs.
+func newOperatorCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "operator",
+		Short: "Cluster operator tools",
+	}
+	raft := &cobra.Command{
+		Use:   "raft",
+		Short: "Inspect the Raft configuration",
+	}
+	raft.AddCommand(newRaftListPeersCmd())
+	cmd.AddCommand(raft)
+	return cmd
+}
+
+func newRaftListPeersCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list-peers",
+		Short: "List the Raft peers and which one leads",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := apiClient(cmd).RaftConfiguration(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("read raft configuration: %w", err)
+			}
+			formatRaftPeers(cmd.OutOrStdout(), cfg)
+			return nil
+		},
+	}
+}
+
+// formatRaftPeers prints one row per Raft server.
+func formatRaftPeers(w io.Writer, cfg *api.RaftConfiguration) {
+	if len(cfg.Servers) == 0 {
+		fmt.Fprintln(w, "No Raft peers")
+		return
+	}
+	t := newTable(w, "Node", "Address", "State", "Voter")
+	for _, s := range cfg.Servers {
+		state := "follower"
+		if s.Leader {
+			state = "leader"
+		}
+		t.row(s.ID, s.Address, state, fmt.Sprint(s.Suffrage == "" || s.Suffrage == "Voter"))
+	}
+	t.flush()
+}
