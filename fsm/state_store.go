@@ -59,7 +59,8 @@ func (s *StateStore) Snapshot() *Snapshot {
 }
 
 // Blocking runs run on a snapshot once the latest index of the named
-// tables is past minIndex. It runs at once when it already is; otherwise it
+// tables is past minIndex. It runs at once when it already is, or when
+// minIndex is 0 (a query that did not ask to block); otherwise it
 // waits, on the memdb watch channels of those tables' index entries, until
 // a write moves one of them past minIndex, a Restore swaps the state (it
 // then runs on the restored state whatever its index), or ctx ends (it then
@@ -85,7 +86,7 @@ func (s *StateStore) Blocking(ctx context.Context, minIndex uint64, tables []str
 		ws.Add(abandonCh)
 		index := snap.tablesIndex(tables, ws)
 
-		if index > minIndex || ctx.Err() != nil {
+		if index > minIndex || minIndex == 0 || ctx.Err() != nil {
 			result, err := run(snap)
 			return result, max(index, 1), err
 		}
