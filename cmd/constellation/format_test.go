@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// columnStarts returns, for a table's lines, the offset at which the
-// given column's header starts, and checks every row has text there.
+// assertAligned checks that every row of the table headed by a line
+// holding header has a cell starting exactly under that header.
 func assertAligned(t *testing.T, out, header string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
@@ -22,7 +22,7 @@ func assertAligned(t *testing.T, out, header string) {
 		}
 	}
 	col := strings.Index(lines[hi], header)
-	require.GreaterOrEqual(t, col, 0, "no header %q in\n%s", header, out)
+	require.Greater(t, col, 0, "no header %q past the first column in\n%s", header, out)
 	for _, l := range lines[hi+1:] {
 		if l == "" || strings.HasPrefix(l, "(") {
 			break
