@@ -37,10 +37,13 @@ type Agent struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	// mu guards node, runners, forgetting and started.
+	// mu guards node, runners, restored, forgetting and started.
 	mu      sync.Mutex
 	node    *api.Node
 	runners map[string]*allocRunner
+	// restored holds runners loaded from the state file and not started
+	// yet.
+	restored []*allocRunner
 	// forgetting holds the IDs of runners being dropped.
 	forgetting map[string]bool
 	started    bool
@@ -117,9 +120,10 @@ func (a *Agent) Start(ctx context.Context) error {
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.setNode(a.buildNode(ctx))
 
-	// Resume what the state file recorded before any loop can see the
-	// servers' view of it.
-	a.restore(ctx)
+	// Load what the state file recorded. Unfinished allocations start
+	// only once the servers' list has been read, so that one the servers
+	// marked lost or stopped meanwhile never runs again.
+	a.restore()
 
 	a.goLoop(func() { a.updates.Run(ctx) })
 	a.goLoop(func() { a.heartbeatLoop(ctx) })
@@ -145,11 +149,19 @@ func (a *Agent) Shutdown() {
 		return
 	}
 	a.cancel()
+	a.mu.Lock()
+	unstarted := map[*allocRunner]bool{}
+	for _, ar := range a.restored {
+		unstarted[ar] = true
+	}
+	a.mu.Unlock()
 	for _, ar := range a.runnerList() {
 		ar.Stop(killShutdown, "Client agent shutting down")
 	}
 	for _, ar := range a.runnerList() {
-		<-ar.Done()
+		if !unstarted[ar] {
+			<-ar.Done()
+		}
 	}
 	a.wg.Wait()
 	a.logger.Info("client stopped")
@@ -163,18 +175,34 @@ func (a *Agent) goLoop(fn func()) {
 	}()
 }
 
-// restore makes a runner for every allocation in the state file. Those
-// the client had finished are not run again, only reported; the others
-// start their unfinished tasks.
-func (a *Agent) restore(ctx context.Context) {
+// restore makes a runner for every allocation in the state file and
+// reports it to the servers again. The runners are started by
+// startRestored, after the first answer from the servers: those the
+// client had finished are not run again, the others start their
+// unfinished tasks unless the servers stopped them.
+func (a *Agent) restore() {
 	for _, alloc := range a.state.Allocs() {
 		ar, err := newAllocRunner(alloc, a.allocsDir, a.drivers, true, a.logger, a.allocChanged)
 		if err != nil {
 			a.logger.Error("restore allocation", "alloc_id", alloc.ID, "error", err)
 			continue
 		}
-		a.addRunner(ctx, ar)
+		a.mu.Lock()
+		a.runners[alloc.ID] = ar
+		a.restored = append(a.restored, ar)
+		a.mu.Unlock()
 		a.updates.Queue(ar.Alloc())
+	}
+}
+
+// startRestored runs the restored runners, once.
+func (a *Agent) startRestored(ctx context.Context) {
+	a.mu.Lock()
+	restored := a.restored
+	a.restored = nil
+	a.mu.Unlock()
+	for _, ar := range restored {
+		a.goLoop(func() { ar.Run(ctx) })
 	}
 }
 

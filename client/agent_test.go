@@ -326,3 +326,45 @@ func TestAgent_LogErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestAgent_RestartDoesNotResumeStoppedAllocations(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(fs *fakeServer, alloc *api.Allocation)
+	}{
+		{"marked lost", func(fs *fakeServer, alloc *api.Allocation) {
+			c := *alloc
+			c.ClientStatus = api.AllocClientLost
+			fs.putAlloc(&c)
+		}},
+		{"desired stop", func(fs *fakeServer, alloc *api.Allocation) {
+			c := *alloc
+			c.DesiredStatus = api.AllocDesiredStop
+			fs.putAlloc(&c)
+		}},
+		{"no longer listed", func(fs *fakeServer, alloc *api.Allocation) { fs.removeAlloc(alloc.ID) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := newFakeServer(t)
+			dataDir := t.TempDir()
+			counter := filepath.Join(t.TempDir(), "runs")
+			a := startAgent(t, dataDir, fs.addr())
+			alloc := placed(a, testAlloc("alloc-svc", api.JobTypeService, nil,
+				map[string]string{"web": "echo run >> " + counter + "; exec sleep 60"}))
+			fs.putAlloc(alloc)
+			waitStatus(t, fs, "alloc-svc", api.AllocClientRunning)
+			a.Shutdown()
+
+			// While the client is down the servers give up on the allocation.
+			tt.change(fs, alloc)
+			b := startAgent(t, dataDir, fs.addr())
+			fs.putAlloc(placed(b, testAlloc("alloc-next", api.JobTypeBatch, nil, map[string]string{"t": "true"})))
+			waitStatus(t, fs, "alloc-next", api.AllocClientComplete)
+
+			runs, err := os.ReadFile(counter)
+			require.NoError(t, err)
+			assert.Equal(t, "run\n", string(runs))
+		})
+	}
+}

@@ -107,6 +107,9 @@ func (tr *taskRunner) run(ctx context.Context) {
 	defer close(tr.done)
 	if st := tr.State(); st.State == api.TaskStateDead {
 		return
+	} else if tr.killed() {
+		tr.finishKilled(nil)
+		return
 	} else if st.StartedAt != 0 {
 		tr.event(api.TaskEventRestarting, "Client agent restarted; starting the task again", 0)
 	} else {

@@ -54,6 +54,7 @@ func (a *Agent) watchLoop(ctx context.Context) {
 			index = meta.LastIndex
 		}
 		a.reconcile(ctx, allocs)
+		a.startRestored(ctx)
 		if !changed && !sleepCtx(ctx, minWatchGap) {
 			return
 		}
