@@ -3,12 +3,15 @@ package wasm
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/constellation-sched/constellation/drivers"
 )
 
 func TestDriver_RunsHello(t *testing.T) {
@@ -202,4 +205,41 @@ func TestDriver_CloseStopsTasksAndRefusesStarts(t *testing.T) {
 	require.ErrorIs(t, waitTask(t, h).Err, ErrStopped)
 	_, err = d.Start(context.Background(), newTaskConfig(t, map[string]any{"module": modules["hello"]}))
 	require.ErrorIs(t, err, ErrClosed)
+}
+
+func TestDriver_PreopensDirectories(t *testing.T) {
+	readOnly := t.TempDir()
+	tests := []struct {
+		name     string
+		file     string
+		wantHost func(cfg *drivers.TaskConfig) string
+		wantExit int
+	}{
+		{"task dir as root", "/greeting.txt",
+			func(cfg *drivers.TaskConfig) string { return filepath.Join(cfg.TaskDir, "greeting.txt") }, 0},
+		{"task dir as working dir", "greeting.txt",
+			func(cfg *drivers.TaskConfig) string { return filepath.Join(cfg.TaskDir, "greeting.txt") }, 0},
+		{"alloc dir", "/alloc/greeting.txt",
+			func(cfg *drivers.TaskConfig) string { return filepath.Join(cfg.AllocDir, "greeting.txt") }, 0},
+		{"read-only mount", "/ro/greeting.txt", nil, 1},
+	}
+	d := newTestDriver(t, "")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := newTaskConfig(t, map[string]any{
+				"module": modules["hello"],
+				"mounts": []any{map[string]any{"host": readOnly, "guest": "/ro", "readonly": true}},
+			})
+			cfg.Env = map[string]string{"HELLO_FILE": tt.file}
+
+			res := runTask(t, d, cfg)
+			require.NoError(t, res.Err)
+			require.Equal(t, tt.wantExit, res.ExitCode, "stderr: %s", readFile(t, cfg.StderrPath))
+			if tt.wantHost != nil {
+				assert.Equal(t, "hello\n", readFile(t, tt.wantHost(cfg)))
+				return
+			}
+			assert.NoFileExists(t, filepath.Join(readOnly, "greeting.txt"))
+		})
+	}
 }
