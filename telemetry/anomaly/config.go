@@ -39,12 +39,12 @@ func DefaultConfig() Config {
 	return Config{
 		Window:       2016, // a week of five-minute samples
 		WarmUp:       150,
-		Threshold:    0.7,
+		Threshold:    0.6,
 		Alpha:        0.05,
 		Trees:        64,
 		SampleSize:   256,
 		RetrainEvery: 256,
-		Shingle:      4,
+		Shingle:      8,
 		Holdoff:      200,
 		Seed:         1,
 	}

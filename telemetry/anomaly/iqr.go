@@ -34,11 +34,21 @@ func (d *iqrDetector) Observe(_ time.Time, v float64) Result {
 		q1, q3 := d.win.quantile(0.25), d.win.quantile(0.75)
 		outside := math.Max(q1-v, v-q3)
 		if outside > 0 {
-			k := math.Abs(deviation(outside, 0, q3-q1))
+			box := q3 - q1
+			if box == 0 {
+				// A mostly constant window: fall back to the central 90%.
+				box = w95(d.win)
+			}
+			k := math.Abs(deviation(outside, 0, box))
 			score = k / (k + tukeyFence)
 		}
 	}
 	d.seen++
 	d.win.add(v)
 	return result(score, d.cfg.Threshold)
+}
+
+// w95 returns the width of the central 90% of w.
+func w95(w *sortedWindow) float64 {
+	return w.quantile(0.95) - w.quantile(0.05)
 }

@@ -30,9 +30,20 @@ func (d *madDetector) Observe(_ time.Time, v float64) Result {
 	var score float64
 	if d.seen >= d.cfg.WarmUp {
 		m := d.win.median()
-		score = zScore(deviation(v, m, madScale*d.win.mad(m)))
+		score = zScore(deviation(v, m, robustSpread(d.win, m)))
 	}
 	d.seen++
 	d.win.add(v)
 	return result(score, d.cfg.Threshold)
+}
+
+// robustSpread returns the scaled MAD of w around its median m or, where
+// more than half the window holds one value (MAD 0), the spread of its
+// central 80%, so that a mostly constant series does not flag every
+// ordinary move.
+func robustSpread(w *sortedWindow, m float64) float64 {
+	if s := madScale * w.mad(m); s > 0 {
+		return s
+	}
+	return (w.quantile(0.9) - w.quantile(0.1)) / 2.563
 }
