@@ -36,8 +36,9 @@
 // nanoseconds. The config block of a task is free-form and decodes to plain
 // Go values (string, int64, float64, bool, []any, map[string]any).
 //
-// Every error names the file, line and column it concerns and says what to
-// change. Parse also validates the job (names, types, restart modes,
-// constraint operators) and fills defaults: type "service", priority 50,
-// count 1 for HCL groups that do not set one.
+// Every error names the file, and where it can the line and column, and
+// says what to change. Parse fills the defaults the servers would
+// (api.Job.Canonicalize, and count 1 for HCL groups that set none) and
+// checks the job with the servers' own rules (api.Job.Validate), so that a
+// job that passes "job validate" is one the servers accept.
 package jobspec

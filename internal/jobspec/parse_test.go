@@ -179,7 +179,13 @@ func TestParse_HCLDefaults(t *testing.T) {
 	assert.Equal(t, api.JobTypeService, job.Type)
 	assert.Equal(t, 50, job.Priority)
 	assert.Equal(t, 1, job.TaskGroups[0].Count)
-	assert.Nil(t, job.TaskGroups[0].RestartPolicy)
+	// The servers' defaults are filled in, so that what is validated here
+	// is what the servers store.
+	assert.Equal(t, &api.RestartPolicy{Attempts: 2, Interval: int64(30 * time.Minute),
+		Delay: int64(5 * time.Second), Mode: api.RestartModeFail}, job.TaskGroups[0].RestartPolicy)
+	task := job.TaskGroups[0].Tasks[0]
+	assert.Equal(t, &api.Resources{CPU: api.DefaultCPU, MemoryMB: api.DefaultMemory}, task.Resources)
+	assert.Equal(t, int64(5*time.Second), task.KillTimeout)
 }
 
 func TestParse_JSON(t *testing.T) {
@@ -296,7 +302,30 @@ job "b" {}`, []string{"a.hcl:2:1", "Duplicate job block"}},
     }
   }
 }`, []string{`job type "cron"`, "service"}},
-		{"no groups", "a.hcl", `job "a" {}`, []string{"no groups"}},
+		{"no groups", "a.hcl", `job "a" {}`, []string{"no task groups"}},
+		{"unknown driver", "a.hcl", `job "a" {
+  group "g" {
+    task "t" {
+      driver = "docker"
+    }
+  }
+}`, []string{`driver "docker" is not known`, "wasm"}},
+		{"affinity without weight range", "a.hcl", `job "a" {
+  group "g" {
+    task "t" {
+      driver = "gpu"
+      resources {
+        device "gpu" {
+          affinity {
+            attribute = "${device.model}"
+            value     = "H100"
+            weight    = 0
+          }
+        }
+      }
+    }
+  }
+}`, []string{"affinity weight 0"}},
 		{"bad restart mode", "a.hcl", `job "a" {
   group "g" {
     restart { mode = "retry" }
@@ -317,7 +346,7 @@ job "b" {}`, []string{"a.hcl:2:1", "Duplicate job block"}},
 		{"json unknown field", "a.json", `{"ID": "a", "Groups": []}`, []string{`"Groups"`, "TaskGroups"}},
 		{"json wrong type", "a.json", "{\"ID\": \"a\",\n \"Priority\": \"high\"}", []string{"a.json:2:", "Priority"}},
 		{"json missing id", "a.json", `{"TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "exec"}]}]}`,
-			[]string{"no ID"}},
+			[]string{"job ID is missing"}},
 		{"json null", "a.json", `null`, []string{"holds no job"}},
 	}
 	for _, tt := range tests {
