@@ -11,13 +11,8 @@ import (
 	"github.com/constellation-sched/constellation/api"
 )
 
-// newGPUCmd returns the "gpu" command and its verbs.
-func newGPUCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "gpu",
-		Short: "Inspect the cluster's GPUs",
-	}
-	cmd.AddCommand(&cobra.Command{
+func newGPUStatusCmd() *cobra.Command {
+	return &cobra.Command{
 		Use:   "status",
 		Short: "List every GPU and MIG instance with the allocations using it",
 		Args:  cobra.NoArgs,
@@ -29,8 +24,7 @@ func newGPUCmd() *cobra.Command {
 			formatGPUs(cmd.OutOrStdout(), gpus)
 			return nil
 		},
-	})
-	return cmd
+	}
 }
 
 // formatGPUs prints one row per device or MIG instance; MIG instances

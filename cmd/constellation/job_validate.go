@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/constellation-sched/constellation/api"
+	"github.com/constellation-sched/constellation/internal/jobspec"
 )
 
 func newJobValidateCmd() *cobra.Command {
@@ -69,4 +71,22 @@ func deviceRequests(reqs []*api.DeviceRequest) string {
 		}
 	}
 	return s
+}
+
+// readJobFile reads and parses a job file; "-" reads HCL from stdin.
+func readJobFile(path string) (*api.Job, error) {
+	var (
+		src []byte
+		err error
+	)
+	if path == "-" {
+		src, err = io.ReadAll(os.Stdin)
+		path = "stdin.hcl"
+	} else {
+		src, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read job file: %w", err)
+	}
+	return jobspec.Parse(path, src)
 }

@@ -9,21 +9,6 @@ import (
 	"github.com/constellation-sched/constellation/api"
 )
 
-// newOperatorCmd returns the "operator" command and its verbs.
-func newOperatorCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "operator",
-		Short: "Cluster operator tools",
-	}
-	raft := &cobra.Command{
-		Use:   "raft",
-		Short: "Inspect the Raft configuration",
-	}
-	raft.AddCommand(newRaftListPeersCmd())
-	cmd.AddCommand(raft)
-	return cmd
-}
-
 func newRaftListPeersCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list-peers",

@@ -110,6 +110,51 @@ func normalizeArgs(root *cobra.Command, args []string) []string {
 	return out
 }
 
+// newJobCmd returns the "job" command and its verbs.
+func newJobCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "job", Short: "Run, inspect, scale and stop jobs"}
+	cmd.AddCommand(newJobRunCmd(), newJobStatusCmd(), newJobStopCmd(),
+		newJobVersionsCmd(), newJobScaleCmd(), newJobValidateCmd())
+	return cmd
+}
+
+// newAllocCmd returns the "alloc" command and its verbs.
+func newAllocCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "alloc", Short: "Inspect allocations and read their logs"}
+	cmd.AddCommand(newAllocStatusCmd(), newAllocLogsCmd())
+	return cmd
+}
+
+// newNodeCmd returns the "node" command and its verbs.
+func newNodeCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "node", Short: "Inspect and drain client nodes"}
+	cmd.AddCommand(newNodeStatusCmd(), newNodeDrainCmd())
+	return cmd
+}
+
+// newServerCmd returns the "server" command and its verbs.
+func newServerCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "server", Short: "Inspect the cluster's servers"}
+	cmd.AddCommand(newServerMembersCmd())
+	return cmd
+}
+
+// newOperatorCmd returns the "operator" command and its verbs.
+func newOperatorCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "operator", Short: "Cluster operator tools"}
+	raft := &cobra.Command{Use: "raft", Short: "Inspect the Raft configuration"}
+	raft.AddCommand(newRaftListPeersCmd())
+	cmd.AddCommand(raft)
+	return cmd
+}
+
+// newGPUCmd returns the "gpu" command and its verbs.
+func newGPUCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "gpu", Short: "Inspect the cluster's GPUs"}
+	cmd.AddCommand(newGPUStatusCmd())
+	return cmd
+}
+
 // apiClient returns a client for the agent named by -address.
 func apiClient(cmd *cobra.Command) *api.Client {
 	addr, _ := cmd.Flags().GetString("address")

@@ -10,16 +10,6 @@ import (
 	"github.com/constellation-sched/constellation/api"
 )
 
-// newServerCmd returns the "server" command and its verbs.
-func newServerCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "server",
-		Short: "Inspect the cluster's servers",
-	}
-	cmd.AddCommand(newServerMembersCmd())
-	return cmd
-}
-
 func newServerMembersCmd() *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
