@@ -140,6 +140,10 @@ func (ar *allocRunner) makeDirs() error {
 
 // Update takes a newer copy of the allocation from the servers and stops
 // the tasks when the servers want it stopped or have marked it lost.
+//
+// TODO: a job changed in place (same allocation, new job version) is
+// stored but its running tasks keep the old spec; applying it needs the
+// task runners to restart with the new config.
 func (ar *allocRunner) Update(alloc *api.Allocation) {
 	ar.mu.Lock()
 	if alloc.Job == nil {
