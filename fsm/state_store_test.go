@@ -112,7 +112,7 @@ func TestStateStore_BlockingTimesOutWithoutChange(t *testing.T) {
 
 func TestStateStore_BlockingWakesOnRestore(t *testing.T) {
 	tests := []struct {
-		name      string
+		name     string
 		snapshot func(t *testing.T) (data []byte, jobsIndex uint64)
 		wantJobs int
 	}{
