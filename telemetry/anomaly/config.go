@@ -38,7 +38,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Window:       2016, // a week of five-minute samples
-		WarmUp:       150,
+		WarmUp:       300,
 		Threshold:    0.6,
 		Alpha:        0.05,
 		Trees:        64,

@@ -20,6 +20,7 @@ type iforestDetector struct {
 	shingle  []float64
 	scratch  [][]float64
 	sinceFit int
+	fitN     int // points each tree of the current forest was grown on
 	seen     int
 }
 
@@ -89,6 +90,7 @@ func (d *iforestDetector) fit() {
 	first := d.cfg.Shingle - 1
 	span := d.win.len() - first
 	n := min(d.cfg.SampleSize, span)
+	d.fitN = n
 	depthLimit := int(math.Ceil(math.Log2(float64(max(n, 2)))))
 	if d.trees == nil {
 		d.trees = make([]iforestTree, d.cfg.Trees)
@@ -150,8 +152,7 @@ func (d *iforestDetector) score(x []float64) float64 {
 		total += d.trees[t].pathLength(x)
 	}
 	mean := total / float64(len(d.trees))
-	n := min(d.cfg.SampleSize, d.win.len()-d.cfg.Shingle+1)
-	return math.Pow(2, -mean/averagePath(n))
+	return math.Pow(2, -mean/averagePath(d.fitN))
 }
 
 // pathLength returns the depth at which x lands, plus the expected depth

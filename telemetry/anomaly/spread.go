@@ -20,7 +20,7 @@ func newLogSpread(alpha float64) *logSpread {
 
 // observe scores spread s against the history, then adds it.
 func (l *logSpread) observe(s float64) float64 {
-	l.scale += l.alpha * (s - l.scale)
+	l.scale += math.Max(l.alpha, 1/float64(l.n+1)) * (s - l.scale)
 	floor := math.Max(l.scale*1e-3, 1e-12)
 	x := math.Log(math.Max(s, floor))
 	l.n++
@@ -32,8 +32,11 @@ func (l *logSpread) observe(s float64) float64 {
 	if l.n > 20 {
 		score = zScore(deviation(x, l.mean, math.Sqrt(l.vari)+0.1))
 	}
+	// Until 1/alpha spreads are in, weigh them equally (a running mean and
+	// variance); after that, exponentially.
+	a := math.Max(l.alpha, 1/float64(l.n))
 	d := x - l.mean
-	l.mean += l.alpha * d
-	l.vari = (1 - l.alpha) * (l.vari + l.alpha*d*d)
+	l.mean += a * d
+	l.vari = (1 - a) * (l.vari + a*d*d)
 	return score
 }
