@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/constellation-sched/constellation/api"
+	"github.com/constellation-sched/constellation/scheduler"
 	"github.com/constellation-sched/constellation/scheduler/schedtest"
 )
 
@@ -91,4 +92,34 @@ func TestGenericScheduler_InvalidDeviceRequestFailsEval(t *testing.T) {
 	assert.Empty(t, h.Plans)
 	assert.Equal(t, api.EvalStatusFailed, h.LastEval().Status)
 	assert.Contains(t, h.LastEval().StatusDescription, "task server")
+}
+
+func TestGenericScheduler_UnhealthyDeviceMovesItsAllocation(t *testing.T) {
+	h := schedtest.NewHarness()
+	h.State.UpsertNode(gpuNode("g1", 1))
+	register(t, h, gpuJob("train", 1, 1))
+	first := h.Running("train")["web"]
+	require.Len(t, first, 1)
+	broken := first[0].NodeID
+	other := "g2"
+	if broken == "g2" {
+		other = "g1"
+	}
+	h.State.UpsertNode(gpuNode(other, 1))
+
+	// The GPU under the allocation reports an XID error.
+	node := gpuNode(broken, 1)
+	node.Resources.Devices[0].Instances[0].Healthy = false
+	node.Resources.Devices[0].Instances[0].HealthDescription = "XID 79"
+	h.State.UpsertNode(node)
+	job, _ := h.State.JobByID("train")
+	require.NoError(t, h.Process(h.NewEval(job, api.EvalTriggerDeviceHealth)))
+
+	running := h.Running("train")["web"]
+	require.Len(t, running, 1)
+	assert.Equal(t, other, running[0].NodeID)
+	assert.Equal(t, first[0].ID, running[0].PreviousAllocation)
+	old := h.State.AllocByID(first[0].ID)
+	assert.Equal(t, api.AllocDesiredStop, old.DesiredStatus)
+	assert.Equal(t, scheduler.DescDeviceFailed, old.DesiredDescription)
 }

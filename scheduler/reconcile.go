@@ -32,6 +32,7 @@ const (
 	DescUpdated        = "alloc is being updated due to job update"
 	DescRescheduled    = "alloc was replaced because it failed"
 	DescCompleted      = "alloc was replaced because a service must keep running"
+	DescDeviceFailed   = "alloc is stopped since a device it uses is unhealthy or gone"
 )
 
 // allocStop is an allocation the plan stops, with why.
@@ -76,6 +77,7 @@ const (
 	replaceDrain
 	replaceFailed
 	replaceCompleted
+	replaceDevice
 )
 
 // slot is an allocation that holds one of a group's Count places.
@@ -211,6 +213,9 @@ func (r *reconciler) classify(tg *api.TaskGroup, allocs []*api.Allocation) (keep
 		case a.ClientStatus == api.AllocClientLost, node == nil, node.Status == api.NodeStatusDown:
 			s.kind = replaceLost
 			replace = append(replace, s)
+		case !devicesHealthy(node, a):
+			s.kind = replaceDevice
+			replace = append(replace, s)
 		case node.Drain:
 			s.kind = replaceDrain
 			replace = append(replace, s)
@@ -246,14 +251,19 @@ func (r *reconciler) stopSlot(s slot, replaced bool) {
 		p.avoidNode = a.NodeID
 	case replaceCompleted:
 		stop = allocStop{alloc: a, desc: pick(replaced, DescCompleted)}
+	case replaceDevice:
+		stop = allocStop{alloc: a, desc: DescDeviceFailed}
+		p.rescheduleCount++
 	}
-	if !replaced || s.kind == replaceLost {
+	// A lost allocation is gone and one on a broken device cannot work:
+	// both stop at once, whether or not their replacement finds a node.
+	if !replaced || s.kind == replaceLost || s.kind == replaceDevice {
 		r.out.stops = append(r.out.stops, stop)
 	}
 	if !replaced {
 		return
 	}
-	if s.kind != replaceLost {
+	if s.kind != replaceLost && s.kind != replaceDevice {
 		p.stopOnPlace = &stop
 	}
 	p.tg = findGroup(r.job, a.TaskGroup)
@@ -381,4 +391,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// devicesHealthy reports whether every device instance the allocation
+// holds still exists on its node and is healthy.
+func devicesHealthy(node *api.Node, alloc *api.Allocation) bool {
+	var held []string
+	for _, r := range alloc.Resources {
+		if r == nil {
+			continue
+		}
+		for _, d := range r.Devices {
+			held = append(held, d.DeviceIDs...)
+		}
+	}
+	if len(held) == 0 {
+		return true
+	}
+	healthy := map[string]bool{}
+	if node.Resources != nil {
+		for _, g := range node.Resources.Devices {
+			for _, inst := range g.Instances {
+				healthy[inst.ID] = inst.Healthy
+			}
+		}
+	}
+	for _, id := range held {
+		if !healthy[id] {
+			return false
+		}
+	}
+	return true
 }

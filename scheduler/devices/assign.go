@@ -10,7 +10,7 @@ import (
 // smallRequestMB is the memory a whole-GPU request without MinMemoryMB is
 // taken to need when GPUs are ranked by size: such a request prefers the
 // smallest GPU, which leaves the large ones to requests that need them.
-const smallRequestMB = 8192
+const smallRequestMB = 16384
 
 // choice is the set of instances one device group offers a request.
 type choice struct {
@@ -123,8 +123,10 @@ func better(affA, fitA float64, a *slot, affB, fitB float64, b *slot) bool {
 // instances that already have holders, and MIG instances whose GPU already
 // has busy siblings, score at least 0.5; free ones below 0.5, the more the
 // fuller their node's pool would be. A whole GPU taken exclusively scores
-// by how much of its memory the request needs and how full the node's
-// GPUs would be.
+// mostly by how much of its memory the request needs (so that small
+// requests keep off large GPUs even on a fuller node) and then by how full
+// the node's GPUs would be (so that free nodes stay free for multi-GPU
+// requests).
 func (inv *inventory) fit(q *request, s *slot) float64 {
 	memMB := s.inst.MemoryMB
 	p := inv.pools[s.pool]
@@ -154,7 +156,7 @@ func (inv *inventory) fit(q *request, s *slot) float64 {
 		return 0.25*after + 0.25*poolAfter
 	}
 	need := max(q.r.MinMemoryMB, smallRequestMB)
-	return 0.5*ratio(need, memMB) + 0.5*poolAfter
+	return 0.75*ratio(need, memMB) + 0.25*poolAfter
 }
 
 // score folds a choice's fit and affinity into one figure in [0, 1].
