@@ -43,12 +43,31 @@ func startAgent(t *testing.T, dataDir string, servers ...string) *Agent {
 // waitStatus waits until the client reported the allocation in status.
 func waitStatus(t *testing.T, fs *fakeServer, id, status string) *api.Allocation {
 	t.Helper()
-	var last *api.Allocation
-	require.Eventually(t, func() bool {
-		last = fs.lastUpdate(id)
-		return last != nil && last.ClientStatus == status
-	}, waitFor, 10*time.Millisecond, "allocation %s never reported %s", id, status)
-	return last
+	return waitStatusWithin(t, fs, id, status, waitFor)
+}
+
+func waitStatusWithin(t *testing.T, fs *fakeServer, id, status string, d time.Duration) *api.Allocation {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		last := fs.lastUpdate(id)
+		if last != nil && last.ClientStatus == status {
+			return last
+		}
+		if time.Now().After(deadline) {
+			var seen []string
+			if last != nil {
+				seen = append(seen, last.ClientStatus)
+				for name, st := range last.TaskStates {
+					for _, ev := range st.Events {
+						seen = append(seen, name+": "+ev.Type+": "+ev.Message)
+					}
+				}
+			}
+			t.Fatalf("allocation %s never reported %s; last seen: %v", id, status, seen)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func placed(a *Agent, alloc *api.Allocation) *api.Allocation {
