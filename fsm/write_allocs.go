@@ -8,6 +8,10 @@ import (
 
 // planApply commits a plan: stops and lost marks, then placements and
 // in-place updates, then the plan's evaluations.
+//
+// TODO: no command deletes allocations or terminal jobs yet, so they stay
+// in the store (and in every snapshot) until a garbage-collection command
+// is added.
 func (tx *writeTxn) planApply(req *PlanApplyRequest) error {
 	for _, update := range req.NodeUpdate {
 		if err := tx.stopAlloc(update, req.Timestamp); err != nil {
@@ -81,6 +85,10 @@ func (tx *writeTxn) placeAlloc(alloc *api.Allocation, job *api.Job, now int64) e
 		return fmt.Errorf("%w: allocation %q needs an ID, a NodeID and a JobID",
 			ErrMalformedCommand, alloc.ID)
 	}
+	// TODO: each allocation refers to its own copy of the job it runs, and
+	// a snapshot writes that job out once per allocation, so snapshots grow
+	// with allocations times job size; store each job version once and
+	// refer to it by version instead.
 	if alloc.Job == nil {
 		alloc.Job = job
 	}
@@ -176,6 +184,7 @@ func checkClientStatus(alloc *api.Allocation) error {
 		api.AllocClientFailed, api.AllocClientLost:
 		return nil
 	}
-	return fmt.Errorf("%w: allocation %q has client status %q; use pending, running, complete, failed or lost",
+	return fmt.Errorf("%w: allocation %q has client status %q; "+
+		"use pending, running, complete, failed or lost",
 		ErrMalformedCommand, alloc.ID, alloc.ClientStatus)
 }

@@ -196,31 +196,39 @@ func TestFSM_JobDeregister(t *testing.T) {
 
 func TestFSM_JobStatusDerivedFromAllocs(t *testing.T) {
 	tests := []struct {
-		name    string
-		job     *api.Job
-		client  string // client status reported for the only allocation
-		evalSt  string // status of a later evaluation, "" for none
-		stop    bool
-		want    string
-		wantErr bool
+		name   string
+		batch  bool
+		client string // client status reported for the only allocation
+		evalSt string // status of a later evaluation, "" for none
+		stop   bool
+		want   string
 	}{
-		{name: "service running", job: testJob("j"), client: api.AllocClientRunning, want: api.JobStatusRunning},
-		{name: "service pending alloc counts as running", job: testJob("j"), client: "", want: api.JobStatusRunning},
-		{name: "service complete not stopped", job: testJob("j"), client: api.AllocClientComplete, want: api.JobStatusPending},
-		{name: "service stopped, alloc still running", job: testJob("j"), client: api.AllocClientRunning, stop: true, want: api.JobStatusRunning},
-		{name: "service stopped, alloc failed", job: testJob("j"), client: api.AllocClientFailed, stop: true, want: api.JobStatusDead},
-		{name: "batch complete", job: testBatchJob("j"), client: api.AllocClientComplete, want: api.JobStatusDead},
-		{name: "batch complete, retry pending", job: testBatchJob("j"), client: api.AllocClientComplete,
+		{name: "service running", client: api.AllocClientRunning, want: api.JobStatusRunning},
+		{name: "service pending alloc counts as running", want: api.JobStatusRunning},
+		{name: "service complete not stopped", client: api.AllocClientComplete,
+			want: api.JobStatusPending},
+		{name: "service stopped, alloc still running", client: api.AllocClientRunning,
+			stop: true, want: api.JobStatusRunning},
+		{name: "service stopped, alloc failed", client: api.AllocClientFailed,
+			stop: true, want: api.JobStatusDead},
+		{name: "batch complete", batch: true, client: api.AllocClientComplete,
+			want: api.JobStatusDead},
+		{name: "batch complete, retry pending", batch: true, client: api.AllocClientComplete,
 			evalSt: api.EvalStatusPending, want: api.JobStatusPending},
-		{name: "batch running", job: testBatchJob("j"), client: api.AllocClientRunning, want: api.JobStatusRunning},
+		{name: "batch running", batch: true, client: api.AllocClientRunning,
+			want: api.JobStatusRunning},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			job := testJob("j")
+			if tt.batch {
+				job = testBatchJob("j")
+			}
 			h := newHarness(t)
-			h.mustApply(JobRegisterRequestType, &JobRegisterRequest{Job: tt.job, Eval: testEval("e1", "j")})
+			h.mustApply(JobRegisterRequestType, &JobRegisterRequest{Job: job, Eval: testEval("e1", "j")})
 			assert.Equal(t, api.JobStatusPending, h.job("j").Status)
 			h.mustApply(PlanApplyRequestType, &PlanApplyRequest{
-				Job:   tt.job,
+				Job:   job,
 				Alloc: []*api.Allocation{testAlloc("a1", "j", "n1", "e1")},
 				Evals: []*api.Evaluation{{ID: "e1", JobID: "j", Status: api.EvalStatusComplete}},
 			})

@@ -114,7 +114,8 @@ func (tx *writeTxn) nodeDeregister(req *NodeDeregisterRequest) error {
 }
 
 // updateNode stores a copy of a node changed by change, then evals.
-func (tx *writeTxn) updateNode(id string, evals []*api.Evaluation, change func(*api.Node) error) error {
+func (tx *writeTxn) updateNode(id string, evals []*api.Evaluation,
+	change func(*api.Node) error) error {
 	existing := tx.nodeByID(id)
 	if existing == nil {
 		return fmt.Errorf("%w: %q", ErrNodeNotFound, id)
