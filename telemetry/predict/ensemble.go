@@ -28,8 +28,8 @@ const (
 type Ensemble struct {
 	members []Model
 	horizon int
-	every   int       // steps between scored forecasts
-	score   []float64 // recent mean absolute error per member; NaN if none yet
+	every   int         // steps between scored forecasts
+	score   [][]float64 // recent mean absolute error by member and lead bucket; NaN if none yet
 	pending []issued
 	clock   int // steps seen since the last fit
 	fitted  []bool
@@ -39,7 +39,7 @@ type Ensemble struct {
 type issued struct {
 	at    int // clock value when issued
 	paths [][]float64
-	abs   []float64 // accumulated absolute error per member
+	abs   [][]float64 // accumulated absolute error by member and lead bucket
 }
 
 // NewEnsemble returns an ensemble of members scored over horizon steps. It
@@ -69,12 +69,15 @@ func (m *Ensemble) Fit(y []float64, period int) error {
 	}
 	hold := min(3*m.horizon+m.horizon/2, len(y)/3)
 	head, tail := y[:len(y)-hold], y[len(y)-hold:]
-	m.score = make([]float64, len(m.members))
+	m.score = make([][]float64, len(m.members))
 	m.fitted = make([]bool, len(m.members))
 	m.pending, m.clock = nil, 0
 	var errs []error
 	for i, mem := range m.members {
-		m.score[i] = math.NaN()
+		m.score[i] = make([]float64, leadBucket(m.horizon-1)+1)
+		for b := range m.score[i] {
+			m.score[i][b] = math.NaN()
+		}
 		if err := mem.Fit(head, period); err != nil {
 			errs = append(errs, err)
 			continue
@@ -103,7 +106,7 @@ func (m *Ensemble) Update(v float64) {
 		j := m.clock - is.at
 		for i, path := range is.paths {
 			if path != nil {
-				is.abs[i] += math.Abs(v - path[j])
+				is.abs[i][leadBucket(j)] += math.Abs(v - path[j])
 			}
 		}
 		if j == m.horizon-1 {
@@ -125,22 +128,26 @@ func (m *Ensemble) Update(v float64) {
 	}
 }
 
-// Predict returns the weighted mean of the members' forecasts. Its
-// deviation is that of the weighted mixture, so that disagreement between
-// members widens the interval.
+// Predict returns the weighted mean of the members' forecasts, each step
+// weighted by the members' recent error at that lead. Its deviation is that
+// of the weighted mixture, so that disagreement between members widens the
+// interval.
 func (m *Ensemble) Predict(h int) Prediction {
 	p := Prediction{Mean: make([]float64, h), Std: make([]float64, h)}
 	if m.fitted == nil {
 		return p
 	}
-	w := m.Weights()
 	preds := make([]Prediction, len(m.members))
 	for i, mem := range m.members {
-		if w[i] > 0 {
+		if m.fitted[i] {
 			preds[i] = mem.Predict(h)
 		}
 	}
+	var w []float64
 	for j := range h {
+		if j == 0 || leadBucket(j) != leadBucket(j-1) {
+			w = m.weightsAt(j)
+		}
 		var mu, second float64
 		for i := range m.members {
 			if w[i] == 0 {
@@ -159,17 +166,24 @@ func (m *Ensemble) Predict(h int) Prediction {
 // Members returns the member models.
 func (m *Ensemble) Members() []Model { return m.members }
 
-// Weights returns each member's weight, summing to one. Members without a
-// score yet share the weight equally with the others.
-func (m *Ensemble) Weights() []float64 {
+// Weights returns each member's weight for the last lead of the scoring
+// horizon, summing to one.
+func (m *Ensemble) Weights() []float64 { return m.weightsAt(m.horizon - 1) }
+
+// weightsAt returns each member's weight for a forecast lead (0 for one
+// step ahead), from the scores of that lead's bucket. Members without a
+// score yet share the weight equally with the others; leads past the
+// scoring horizon use its last bucket.
+func (m *Ensemble) weightsAt(lead int) []float64 {
 	w := make([]float64, len(m.members))
 	if m.fitted == nil {
 		return w
 	}
+	b := min(leadBucket(lead), leadBucket(m.horizon-1))
 	best := math.Inf(1)
 	for i, s := range m.score {
-		if m.fitted[i] && !math.IsNaN(s) {
-			best = math.Min(best, s)
+		if m.fitted[i] && !math.IsNaN(s[b]) {
+			best = math.Min(best, s[b])
 		}
 	}
 	var total float64
@@ -178,9 +192,9 @@ func (m *Ensemble) Weights() []float64 {
 		case !m.fitted[i]:
 		case math.IsInf(best, 1):
 			w[i] = 1
-		case math.IsNaN(s) || s > keepWithin*best:
+		case math.IsNaN(s[b]) || s[b] > keepWithin*best:
 		default:
-			w[i] = 1 / math.Max(s*s, 1e-300)
+			w[i] = 1 / math.Max(s[b]*s[b], 1e-300)
 		}
 		total += w[i]
 	}
@@ -192,9 +206,10 @@ func (m *Ensemble) Weights() []float64 {
 
 // issue records every member's forecast of the next horizon steps.
 func (m *Ensemble) issue() {
-	is := issued{at: m.clock, paths: make([][]float64, len(m.members)), abs: make([]float64, len(m.members))}
+	is := issued{at: m.clock, paths: make([][]float64, len(m.members)), abs: make([][]float64, len(m.members))}
 	for i, mem := range m.members {
 		if m.fitted[i] {
+			is.abs[i] = make([]float64, len(m.score[i]))
 			is.paths[i] = mem.Predict(m.horizon).Mean
 		}
 	}
@@ -207,11 +222,29 @@ func (m *Ensemble) fold(is issued) {
 		if path == nil {
 			continue
 		}
-		e := is.abs[i] / float64(m.horizon)
-		if math.IsNaN(m.score[i]) {
-			m.score[i] = e
-			continue
+		for b, abs := range is.abs[i] {
+			e := abs / float64(bucketSize(b, m.horizon))
+			if math.IsNaN(m.score[i][b]) {
+				m.score[i][b] = e
+				continue
+			}
+			m.score[i][b] = errorDecay*m.score[i][b] + (1-errorDecay)*e
 		}
-		m.score[i] = errorDecay*m.score[i] + (1-errorDecay)*e
 	}
+}
+
+// leadBucket returns the bucket of a forecast lead (0 for one step ahead):
+// leads 0, 1-2, 3-6, 7-14 and so on, doubling.
+func leadBucket(lead int) int {
+	b := 0
+	for lead+1 >= 2<<b {
+		b++
+	}
+	return b
+}
+
+// bucketSize returns how many leads below horizon fall in bucket b.
+func bucketSize(b, horizon int) int {
+	lo, hi := (1<<b)-1, (2<<b)-1 // leads [lo, hi)
+	return max(min(hi, horizon)-lo, 1)
 }

@@ -46,7 +46,7 @@ func (m *Linear) Fit(y []float64, period int) error {
 		}
 		m.a, m.b = stat.LinearRegression(ts, adj, nil, false)
 	}
-	m.fitResiduals(y)
+	m.fitResiduals(y, period)
 	return nil
 }
 
@@ -80,7 +80,7 @@ func (m *Linear) line(t int) float64 {
 
 // fitResiduals estimates the AR(1) model of the residuals and leaves the
 // state at the end of y.
-func (m *Linear) fitResiduals(y []float64) {
+func (m *Linear) fitResiduals(y []float64, period int) {
 	n := len(y)
 	e := make([]float64, n)
 	for t, v := range y {
@@ -93,7 +93,16 @@ func (m *Linear) fitResiduals(y []float64) {
 	}
 	m.rho = 0
 	if den > 0 {
-		m.rho = math.Max(0, math.Min(num/den, 0.999))
+		m.rho = math.Max(0, math.Min(num/den, 0.9999))
+	}
+
+	// A level shift leaves residuals that persist far longer than their
+	// lag-one correlation implies; read the persistence off a long lag too,
+	// so that forecasts stay anchored to the current level.
+	if l := max(period, 12); l < n/2 {
+		if r := lagAutocorr(e, l); r > 0 {
+			m.rho = math.Max(m.rho, math.Min(math.Pow(r, 1/float64(l)), 0.9999))
+		}
 	}
 	var ss float64
 	for t := 1; t < n; t++ {
@@ -122,4 +131,21 @@ func seasonalProfile(y []float64, p int, base func(t int) float64) []float64 {
 		sum[k] -= mean
 	}
 	return sum
+}
+
+// lagAutocorr returns the autocorrelation of e at lag l.
+func lagAutocorr(e []float64, l int) float64 {
+	mu := mean(e)
+	var num, den float64
+	for t, v := range e {
+		d := v - mu
+		den += d * d
+		if t >= l {
+			num += d * (e[t-l] - mu)
+		}
+	}
+	if den == 0 {
+		return 0
+	}
+	return num / den
 }
