@@ -9,6 +9,10 @@ import (
 	"github.com/constellation-sched/constellation/api"
 )
 
+// maxUpdateBatch is the most allocations one update request carries; the
+// servers refuse requests of more than 1000.
+const maxUpdateBatch = 500
+
 // updater sends allocation status changes to the servers. Changes made
 // between two sends are merged, newest per allocation, and sends are at
 // least interval apart; a failed send is retried with backoff, unless a
@@ -93,11 +97,20 @@ func (u *updater) Run(ctx context.Context) {
 	}
 }
 
+// take removes up to maxUpdateBatch pending updates, waking Run again
+// when more are left.
 func (u *updater) take() []*api.Allocation {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	out := make([]*api.Allocation, 0, len(u.pending))
+	out := make([]*api.Allocation, 0, min(len(u.pending), maxUpdateBatch))
 	for id, a := range u.pending {
+		if len(out) == maxUpdateBatch {
+			select {
+			case u.wake <- struct{}{}:
+			default:
+			}
+			break
+		}
 		out = append(out, a)
 		delete(u.pending, id)
 	}
