@@ -17,7 +17,7 @@ import (
 
 // recordingSender records each batch and fails while failing is set.
 type recordingSender struct {
-	mu      sync.Mutex
+	mu       sync.Mutex
 	batches  [][]*api.Allocation
 	failing  bool
 	attempts int
