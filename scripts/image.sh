@@ -20,7 +20,7 @@ cp examples/wasm/*.wasm "$root/examples/wasm/"
 cp examples/jobs/* "$root/examples/jobs/" 2>/dev/null || true
 
 # Every library the binary loads, and the dynamic loader itself.
-for lib in $(ldd bin/constellation | awk '/=> \// {print $3} /^\s*\/.*ld-linux/ {print $1}'); do
+for lib in $(ldd bin/constellation | awk '/=> \// {print $3} /^[ \t]*\/.*ld-linux/ {print $1}'); do
 	cp --parents -L "$lib" "$root/"
 done
 

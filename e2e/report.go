@@ -1,0 +1,81 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Row is one scenario's line of the suite's report.
+type Row struct {
+	Scenario string
+	Fault    string
+	Passed   []string
+	Failed   []string
+	// Leader, Writes and Allocs are the times to recover: a new leader,
+	// the first acknowledged write, allocations back to count. Zero when
+	// they do not apply.
+	Leader, Writes, Allocs time.Duration
+	// Extra holds scenario figures, such as the longest API gap.
+	Extra string
+
+	OK, Fail, Unknown int
+	Took              time.Duration
+}
+
+// report collects the rows of the scenarios that ran.
+var report struct {
+	mu   sync.Mutex // guards rows
+	rows []*Row
+}
+
+// addRow records a scenario's row for the final table.
+func addRow(r *Row) {
+	report.mu.Lock()
+	report.rows = append(report.rows, r)
+	report.mu.Unlock()
+}
+
+// String formats the row as the suite prints it.
+func (r *Row) String() string {
+	verdict := "PASS"
+	if len(r.Failed) > 0 {
+		verdict = "FAIL"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-4s %-22s fault: %s\n", verdict, r.Scenario, r.Fault)
+	fmt.Fprintf(&b, "     recovery: leader %s, writes %s, allocs %s", dur(r.Leader), dur(r.Writes), dur(r.Allocs))
+	if r.Extra != "" {
+		fmt.Fprintf(&b, ", %s", r.Extra)
+	}
+	fmt.Fprintf(&b, "\n     ops: %d ok, %d fail, %d unknown; took %s\n", r.OK, r.Fail, r.Unknown, r.Took.Round(time.Second))
+	fmt.Fprintf(&b, "     passed: %s\n", strings.Join(r.Passed, ", "))
+	if len(r.Failed) > 0 {
+		fmt.Fprintf(&b, "     FAILED: %s\n", strings.Join(r.Failed, "; "))
+	}
+	return b.String()
+}
+
+// printReport writes the table of every scenario that ran.
+func printReport(w io.Writer, total time.Duration) {
+	report.mu.Lock()
+	defer report.mu.Unlock()
+	if len(report.rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n=== chaos report (%d scenarios, %s, image %s) ===\n", len(report.rows), total.Round(time.Second), imageName())
+	for _, r := range report.rows {
+		fmt.Fprint(w, r.String())
+	}
+}
+
+func dur(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
