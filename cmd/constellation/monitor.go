@@ -69,6 +69,9 @@ func waitEval(ctx context.Context, c *api.Client, id string) (*api.Evaluation, e
 // evalAllocations returns the allocations the evaluation created.
 func evalAllocations(ctx context.Context, c *api.Client, eval *api.Evaluation, sinceIndex uint64) ([]*api.Allocation, error) {
 	stubs, _, err := c.JobAllocations(ctx, eval.JobID, nil)
+	if api.IsNotFound(err) {
+		return nil, nil // the job was purged
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list allocations of job %s: %w", eval.JobID, err)
 	}
