@@ -66,10 +66,10 @@ func (f *FSM) Apply(log *raft.Log) any {
 	}
 
 	if err := apply(f.state, log.Index, log.Data[1:]); err != nil {
-		f.logger.Debug("command refused", "type", t.String(), "index", log.Index, "error", err)
+		f.logger.Debug("command refused", "message_type", t.String(), "index", log.Index, "error", err)
 		return err
 	}
-	f.logger.Debug("command applied", "type", t.String(), "index", log.Index)
+	f.logger.Debug("command applied", "message_type", t.String(), "index", log.Index)
 	return nil
 }
 

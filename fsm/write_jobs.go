@@ -31,10 +31,7 @@ func (tx *writeTxn) jobRegister(req *JobRegisterRequest) error {
 		return fmt.Errorf("apply job register: %w", err)
 	}
 
-	if err := tx.upsertEvals([]*api.Evaluation{req.Eval}); err != nil {
-		return fmt.Errorf("apply job register: %w", err)
-	}
-	if err := tx.upsertJob(job, existing); err != nil {
+	if err := tx.upsertJobAndEval(job, existing, req.Eval); err != nil {
 		return fmt.Errorf("apply job register: %w", err)
 	}
 	return nil
@@ -48,23 +45,45 @@ func (tx *writeTxn) jobDeregister(req *JobDeregisterRequest) error {
 	if existing == nil {
 		return fmt.Errorf("apply job deregister: %w: %q", ErrJobNotFound, req.JobID)
 	}
-	if err := tx.upsertEvals([]*api.Evaluation{req.Eval}); err != nil {
-		return fmt.Errorf("apply job deregister: %w", err)
-	}
-
 	if req.Purge {
+		if err := tx.upsertEvals([]*api.Evaluation{req.Eval}); err != nil {
+			return fmt.Errorf("apply job deregister: %w", err)
+		}
 		if err := tx.purgeJob(existing); err != nil {
 			return fmt.Errorf("apply job deregister: %w", err)
 		}
 		return nil
 	}
+
 	stopped := *existing
 	stopped.Stop = true
 	stopped.SubmitTime = req.SubmitTime
-	if err := tx.upsertJob(&stopped, existing); err != nil {
+	if err := tx.upsertJobAndEval(&stopped, existing, req.Eval); err != nil {
 		return fmt.Errorf("apply job deregister: %w", err)
 	}
 	return nil
+}
+
+// upsertJobAndEval stores a job and the evaluation that came with it
+// (which may be nil). The evaluation's JobModifyIndex is set to the job's
+// as stored, so that the scheduler can tell which spec it was made for.
+func (tx *writeTxn) upsertJobAndEval(job, existing *api.Job, eval *api.Evaluation) error {
+	changed, err := specChanged(job, existing)
+	if err != nil {
+		return err
+	}
+	if eval != nil {
+		eval.JobModifyIndex = tx.index
+		if !changed {
+			eval.JobModifyIndex = existing.JobModifyIndex
+		}
+	}
+
+	// The evaluation goes first: a batch job's status depends on it.
+	if err := tx.upsertEvals([]*api.Evaluation{eval}); err != nil {
+		return err
+	}
+	return tx.upsertJob(job, existing, changed)
 }
 
 // checkEnforceIndex refuses a register whose expected JobModifyIndex does
@@ -85,13 +104,9 @@ func checkEnforceIndex(req *JobRegisterRequest, existing *api.Job) error {
 }
 
 // upsertJob stores job, a fresh object owned by this transaction, in place
-// of existing (nil for a new job). The job's Status is derived here.
-func (tx *writeTxn) upsertJob(job, existing *api.Job) error {
-	changed, err := specChanged(job, existing)
-	if err != nil {
-		return err
-	}
-
+// of existing (nil for a new job); changed says whether its spec differs.
+// The job's Status is derived here.
+func (tx *writeTxn) upsertJob(job, existing *api.Job, changed bool) error {
 	// An unchanged spec keeps the stored job and its version.
 	if !changed {
 		kept := *existing
@@ -107,9 +122,11 @@ func (tx *writeTxn) upsertJob(job, existing *api.Job) error {
 	}
 	job.ModifyIndex = tx.index
 	job.JobModifyIndex = tx.index
-	if job.Status, err = tx.jobStatus(job); err != nil {
+	status, err := tx.jobStatus(job)
+	if err != nil {
 		return err
 	}
+	job.Status = status
 	if err := tx.insert(TableJobs, job); err != nil {
 		return err
 	}

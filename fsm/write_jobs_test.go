@@ -263,3 +263,17 @@ func TestFSM_JobStatusChangeMovesModifyIndex(t *testing.T) {
 	assert.Equal(t, idx, h.snap().TableIndex(TableJobs))
 	assert.Less(t, got.JobModifyIndex, idx, "a status change is not a spec change")
 }
+
+func TestFSM_JobRegisterSetsEvalJobModifyIndex(t *testing.T) {
+	h := newHarness(t)
+	first := h.mustApply(JobRegisterRequestType, &JobRegisterRequest{Job: testJob("web"), Eval: testEval("e1", "web")})
+	h.mustApply(JobRegisterRequestType, &JobRegisterRequest{Job: testJob("web"), Eval: testEval("e2", "web")})
+	stopped := h.mustApply(JobDeregisterRequestType, &JobDeregisterRequest{JobID: "web", Eval: testEval("e3", "web")})
+
+	want := map[string]uint64{"e1": first, "e2": first, "e3": stopped}
+	for id, index := range want {
+		eval, err := h.snap().EvalByID(id)
+		require.NoError(t, err)
+		assert.Equal(t, index, eval.JobModifyIndex, "eval %s", id)
+	}
+}
