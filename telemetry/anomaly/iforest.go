@@ -12,26 +12,34 @@ import (
 // series' recent behaviour. A point's score is the standard isolation
 // score 2^(-E[h]/c(n)): points that random splits isolate quickly score
 // near 1, ordinary points near or below 0.5.
+//
+// TODO: a one-point spike moves one coordinate of the shingle, which random
+// splits seldom pick, so the plain forest scores it little above ordinary
+// points; features of the shingle (differences, its spread) would help.
+// Retraining (every RetrainEvery points, all trees at once) dominates the
+// cost per point; regrowing one tree at a time would smooth the latency
+// but not lower the amortised cost.
 type iforestDetector struct {
 	cfg      Config
 	win      *ring
 	rng      *rand.Rand
 	trees    []iforestTree
 	shingle  []float64
-	scratch  [][]float64
+	flat     []float64 // training shingles, row-major
+	idx      []int32   // row order while growing a tree
 	sinceFit int
 	fitN     int // points each tree of the current forest was grown on
 	seen     int
 }
 
 // iforestNode is one node of a flattened isolation tree. A leaf has
-// left < 0 and records how many training points reached it.
+// left < 0, and its split holds c(size), the expected depth of the subtree
+// that was not grown below it.
 type iforestNode struct {
 	split   float64
 	feature int32
 	left    int32
 	right   int32
-	size    int32
 }
 
 type iforestTree struct {
@@ -44,10 +52,8 @@ func newIsolationForest(cfg Config) *iforestDetector {
 		win:     newRing(cfg.Window),
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)),
 		shingle: make([]float64, cfg.Shingle),
-		scratch: make([][]float64, cfg.SampleSize),
-	}
-	for i := range d.scratch {
-		d.scratch[i] = make([]float64, cfg.Shingle)
+		flat:    make([]float64, cfg.SampleSize*cfg.Shingle),
+		idx:     make([]int32, cfg.SampleSize),
 	}
 	return d
 }
@@ -96,30 +102,41 @@ func (d *iforestDetector) fit() {
 		d.trees = make([]iforestTree, d.cfg.Trees)
 	}
 	for t := range d.trees {
-		sample := d.scratch[:n]
-		for i := range sample {
-			d.fillShingle(sample[i], first+d.rng.IntN(span))
+		idx := d.idx[:n]
+		for i := range idx {
+			idx[i] = int32(i)
+			d.fillShingle(d.flat[i*d.cfg.Shingle:(i+1)*d.cfg.Shingle], first+d.rng.IntN(span))
 		}
 		tree := &d.trees[t]
 		tree.nodes = tree.nodes[:0]
-		d.grow(tree, sample, 0, depthLimit)
+		d.grow(tree, idx, 0, depthLimit)
 	}
 }
 
-// grow appends the subtree for sample to tree and returns its index.
-func (d *iforestDetector) grow(tree *iforestTree, sample [][]float64, depth, limit int) int32 {
-	idx := int32(len(tree.nodes))
-	tree.nodes = append(tree.nodes, iforestNode{left: -1, right: -1, size: int32(len(sample))})
-	if depth >= limit || len(sample) <= 1 {
-		return idx
+// grow appends the subtree for the sample rows idx to tree and returns its
+// index.
+func (d *iforestDetector) grow(tree *iforestTree, idx []int32, depth, limit int) int32 {
+	at := int32(len(tree.nodes))
+	tree.nodes = append(tree.nodes, iforestNode{left: -1, right: -1, split: averagePath(len(idx))})
+	if depth >= limit || len(idx) <= 1 {
+		return at
 	}
 
-	// Pick a feature that varies in this sample, and a uniform split.
+	// Pick a feature that varies in this sample, starting at a random one,
+	// and a uniform split between its extremes.
+	k := d.cfg.Shingle
 	feature, lo, hi := -1, 0.0, 0.0
-	for _, f := range d.rng.Perm(d.cfg.Shingle) {
-		lo, hi = sample[0][f], sample[0][f]
-		for _, s := range sample[1:] {
-			lo, hi = math.Min(lo, s[f]), math.Max(hi, s[f])
+	for off, f0 := 0, d.rng.IntN(k); off < k; off++ {
+		f := (f0 + off) % k
+		lo, hi = d.flat[int(idx[0])*k+f], d.flat[int(idx[0])*k+f]
+		for _, r := range idx[1:] {
+			x := d.flat[int(r)*k+f]
+			if x < lo {
+				lo = x
+			}
+			if x > hi {
+				hi = x
+			}
 		}
 		if hi > lo {
 			feature = f
@@ -127,22 +144,22 @@ func (d *iforestDetector) grow(tree *iforestTree, sample [][]float64, depth, lim
 		}
 	}
 	if feature < 0 {
-		return idx
+		return at
 	}
 	split := lo + d.rng.Float64()*(hi-lo)
 
 	// Partition in place and recurse.
 	i := 0
-	for j := range sample {
-		if sample[j][feature] < split {
-			sample[i], sample[j] = sample[j], sample[i]
+	for j, r := range idx {
+		if d.flat[int(r)*k+feature] < split {
+			idx[i], idx[j] = idx[j], idx[i]
 			i++
 		}
 	}
-	left := d.grow(tree, sample[:i], depth+1, limit)
-	right := d.grow(tree, sample[i:], depth+1, limit)
-	tree.nodes[idx] = iforestNode{split: split, feature: int32(feature), left: left, right: right}
-	return idx
+	left := d.grow(tree, idx[:i], depth+1, limit)
+	right := d.grow(tree, idx[i:], depth+1, limit)
+	tree.nodes[at] = iforestNode{split: split, feature: int32(feature), left: left, right: right}
+	return at
 }
 
 // score returns the isolation score of x in [0, 1].
@@ -162,7 +179,7 @@ func (t *iforestTree) pathLength(x []float64) float64 {
 	for {
 		n := &t.nodes[i]
 		if n.left < 0 {
-			return depth + averagePath(int(n.size))
+			return depth + n.split
 		}
 		if x[n.feature] < n.split {
 			i = n.left
