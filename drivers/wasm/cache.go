@@ -47,6 +47,9 @@ type moduleCache struct {
 
 	mu sync.Mutex // guards entries
 	// entries holds one entry per module sha256, ready or being built.
+	// TODO: entries are never evicted; an agent that runs many distinct
+	// modules keeps them all compiled in memory. Bound it with an LRU of
+	// modules no running task uses.
 	entries map[string]*cacheEntry
 
 	compiles   atomic.Uint64
@@ -64,7 +67,8 @@ type cacheEntry struct {
 
 // newModuleCache returns a cache compiling with engine and serializing under
 // dir, which it creates.
-func newModuleCache(engine *wasmtime.Engine, dir string, logger *slog.Logger) (*moduleCache, error) {
+func newModuleCache(engine *wasmtime.Engine, dir string,
+	logger *slog.Logger) (*moduleCache, error) {
 	if dir != "" {
 		dir = filepath.Join(dir, "wasmtime-"+wasmtimeVersion())
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -118,7 +122,8 @@ func (c *moduleCache) load(ctx context.Context, tc *taskConfig) (*wasmtime.Modul
 // get returns the module whose wasm bytes hash to sum: from memory, from
 // disk, or compiled from what fetch returns. Concurrent calls for one sum
 // share one build.
-func (c *moduleCache) get(ctx context.Context, sum string, fetch func() ([]byte, error)) (*wasmtime.Module, error) {
+func (c *moduleCache) get(ctx context.Context, sum string,
+	fetch func() ([]byte, error)) (*wasmtime.Module, error) {
 	c.mu.Lock()
 	if e, ok := c.entries[sum]; ok {
 		c.mu.Unlock()

@@ -180,7 +180,8 @@ func parseTimeout(raw map[string]any, tc *taskConfig) error {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return badConfig("config.timeout must be a positive duration such as \"30s\" or \"5m\", got %q", s)
+		return badConfig("config.timeout must be a positive duration such as \"30s\" or \"5m\", got %q",
+			s)
 	}
 	tc.Timeout = d
 	return nil
@@ -216,7 +217,8 @@ func parseMounts(raw map[string]any, tc *taskConfig) error {
 func parseMount(i int, item any) (mount, error) {
 	fields, ok := toMap(item)
 	if !ok {
-		return mount{}, badConfig("config.mounts[%d] must be a block {host, guest, readonly}, got %T", i, item)
+		return mount{}, badConfig("config.mounts[%d] must be a block {host, guest, readonly}, got %T",
+			i, item)
 	}
 	var m mount
 	for key, v := range fields {
@@ -238,15 +240,16 @@ func parseMount(i int, item any) (mount, error) {
 			}
 			m.ReadOnly = b
 		default:
-			return mount{}, badConfig("config.mounts[%d] has unknown key %q: use host, guest and readonly", i, key)
+			return mount{}, badConfig("config.mounts[%d] has unknown key %q: use host, guest and readonly",
+				i, key)
 		}
 	}
 	if m.Host == "" || m.Guest == "" {
 		return mount{}, badConfig("config.mounts[%d] needs both host and guest paths", i)
 	}
 	if !path.IsAbs(m.Guest) || path.Clean(m.Guest) != m.Guest {
-		return mount{}, badConfig("config.mounts[%d].guest %q must be a clean absolute path such as /data",
-			i, m.Guest)
+		return mount{}, badConfig(
+			"config.mounts[%d].guest %q must be a clean absolute path such as /data", i, m.Guest)
 	}
 	return m, nil
 }

@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +90,22 @@ func TestDriver_ValidateAccepts(t *testing.T) {
 			assert.Equal(t, want, got)
 		})
 	}
+}
+
+// FuzzParseConfig holds parseConfig to its contract on any JSON-decoded
+// config: it never panics, and every error wraps drivers.ErrBadConfig.
+func FuzzParseConfig(f *testing.F) {
+	f.Add(`{"module": "m.wasm", "fuel": 5, "timeout": "1s"}`)
+	f.Add(`{"module": "https://h/m.wasm", "sha256": "` + strings.Repeat("a", 64) + `"}`)
+	f.Add(`{"module": "m.wasm", "mounts": [{"host": "/", "guest": "/d", "readonly": true}]}`)
+	f.Add(`{"module": "m.wasm", "args": ["a", 1], "memory_mb": -3}`)
+	f.Fuzz(func(t *testing.T, src string) {
+		var raw map[string]any
+		if json.Unmarshal([]byte(src), &raw) != nil {
+			return
+		}
+		if _, err := parseConfig(raw); err != nil {
+			require.ErrorIs(t, err, drivers.ErrBadConfig)
+		}
+	})
 }

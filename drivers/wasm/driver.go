@@ -172,8 +172,8 @@ func (d *Driver) CacheStats() CacheStats {
 	return d.cache.stats()
 }
 
-// Close stops every running task, waiting up to timeout for each, then
-// stops the epoch ticker. Start fails after Close.
+// Close stops every running task, waiting up to closeStopTimeout for
+// each, then stops the epoch ticker. Start fails after Close.
 func (d *Driver) Close() error {
 	d.mu.Lock()
 	if d.closed {

@@ -73,6 +73,13 @@ func TestDriver_EnforcesLimits(t *testing.T) {
 			wantMsg: []string{"timeout of 300ms", "raise config.timeout"},
 		},
 		{
+			name:    "timeout while sleeping",
+			module:  "ticker",
+			config:  map[string]any{"timeout": "500ms"},
+			wantErr: ErrTimeout,
+			wantMsg: []string{"timeout of 500ms"},
+		},
+		{
 			name:    "memory_mb",
 			module:  "hog",
 			config:  map[string]any{"memory_mb": 64},
