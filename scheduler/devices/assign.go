@@ -141,7 +141,7 @@ func (inv *inventory) fit(q *request, s *slot) float64 {
 			after = max(ratio(s.mpsPercent+q.r.MPSComputePercent, 100),
 				ratio(s.mpsMemoryMB+q.r.MPSMemoryMB, memMB))
 		} else {
-			after = ratio(s.holders+1, s.replicas)
+			after = ratio(s.holders+1, s.timeslice())
 		}
 		if s.holders > 0 {
 			return 0.5 + 0.5*after
@@ -180,39 +180,64 @@ func (q *request) allocated(g *api.DeviceGroup, ids []string) *api.AllocatedDevi
 	return d
 }
 
-// noFit explains why no group could serve the request.
+// noFit returns the error for a request no group could serve. Its message
+// is only built when read: a scheduler asks every node, and most refusals
+// are never shown.
 func (inv *inventory) noFit(q *request, matched, maxInGroup int, tally [numReasons]int) error {
-	if matched == 0 {
-		return &kindError{kind: ErrNoFit, msg: fmt.Sprintf("no device matches %s: the node has %s", q.describe(), inv.summary())}
+	return &fitError{q: q, devices: inv.devices, matched: matched, maxInGroup: maxInGroup, tally: tally}
+}
+
+// fitError says why a node cannot serve a request. It wraps ErrNoFit.
+type fitError struct {
+	q *request
+	// devices are the node's device groups.
+	devices    []*api.DeviceGroup
+	matched    int
+	maxInGroup int
+	tally      [numReasons]int
+}
+
+// Error explains the refusal: what was asked for and why each matching
+// instance was turned away.
+func (e *fitError) Error() string {
+	q := e.q
+	if e.matched == 0 {
+		return fmt.Sprintf("no device matches %s: the node has %s", q.describe(), summary(e.devices))
 	}
 	var parts []string
 	for r := fits + 1; r < numReasons; r++ {
-		if tally[r] > 0 {
-			parts = append(parts, q.reasonText(r, tally[r]))
+		if e.tally[r] > 0 {
+			parts = append(parts, q.reasonText(r, e.tally[r]))
 		}
 	}
-	if n := tally[fits]; n > 0 && n > maxInGroup {
-		parts = append(parts, fmt.Sprintf("%d free but at most %d of one model", n, maxInGroup))
+	if n := e.tally[fits]; n > 0 && n > e.maxInGroup {
+		parts = append(parts, fmt.Sprintf("%d free but at most %d of one model", n, e.maxInGroup))
 	} else if n > 0 {
 		parts = append(parts, fmt.Sprintf("%d free", n))
 	}
-	return &kindError{kind: ErrNoFit, msg: fmt.Sprintf("not enough %s for %s (need %d): of %d matching instances, %s",
-		q.describe(), q.holderText(), q.r.Count, matched, strings.Join(parts, ", "))}
+	return fmt.Sprintf("not enough %s for %s (need %d): of %d matching instances, %s",
+		q.describe(), q.holderText(), q.r.Count, e.matched, strings.Join(parts, ", "))
 }
 
-// summary lists the node's device groups for error messages.
-func (inv *inventory) summary() string {
+// Unwrap returns ErrNoFit.
+func (e *fitError) Unwrap() error { return ErrNoFit }
+
+// summary lists a node's device groups for error messages.
+func summary(groups []*api.DeviceGroup) string {
 	const most = 4
-	if len(inv.groups) == 0 {
-		return "no devices"
-	}
 	var parts []string
-	for i, gs := range inv.groups {
-		if i == most {
-			parts = append(parts, fmt.Sprintf("%d more groups", len(inv.groups)-most))
+	for _, g := range groups {
+		if g == nil {
+			continue
+		}
+		if len(parts) == most {
+			parts = append(parts, "more groups")
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s/%s %q x%d", gs.group.Vendor, gs.group.Type, gs.group.Model, len(gs.slots)))
+		parts = append(parts, fmt.Sprintf("%s/%s %q x%d", g.Vendor, g.Type, g.Model, len(g.Instances)))
+	}
+	if len(parts) == 0 {
+		return "no devices"
 	}
 	return strings.Join(parts, ", ")
 }

@@ -103,8 +103,8 @@ func (c *checker) capacity(s *slot, hs []heldBy) {
 	case modes[api.SharingMPS] && (percent > 100 || memMB > s.inst.MemoryMB):
 		c.fail(fresh, ErrDeviceConflict, "device %q is over its mps capacity: %d%% of compute and %d of %d MB held by %s",
 			id, percent, memMB, s.inst.MemoryMB, list)
-	case modes[api.SharingTimeslice] && len(hs) > s.replicas:
-		c.fail(fresh, ErrDeviceConflict, "device %q has %d timeslice holders but takes %d: %s", id, len(hs), s.replicas, list)
+	case modes[api.SharingTimeslice] && len(hs) > s.timeslice():
+		c.fail(fresh, ErrDeviceConflict, "device %q has %d timeslice holders but takes %d: %s", id, len(hs), s.timeslice(), list)
 	}
 }
 

@@ -37,8 +37,9 @@ var (
 // It returns the assignment and a packing score in [0, 1], higher for a
 // tighter fit, or an error that names why the node cannot serve the request.
 //
-// The requests are served in order, each seeing the instances the earlier
-// ones took. Each request's instances come from one device group, so that a
+// Terminal allocations in existing are skipped, and an allocation ID that
+// appears more than once counts once, as its last copy. The requests are
+// served in order, each seeing the instances the earlier ones took. Each request's instances come from one device group, so that a
 // multi-GPU task gets GPUs of one model. Among the groups and instances that
 // can serve it, Assign prefers higher affinity, then the tighter fit (see
 // the package documentation), then less memory, then the earlier instance
@@ -57,6 +58,14 @@ func Assign(node *api.Node, existing []*api.Allocation, reqs []*api.DeviceReques
 			return nil, 0, &kindError{kind: ErrInvalidRequest, msg: describeInvalid(r, err)}
 		}
 		qs[i] = q
+	}
+
+	// Most nodes a scheduler asks have no device of the kind wanted at
+	// all; tell them apart before counting holdings.
+	for _, q := range qs {
+		if !anyGroupMatches(node, q) {
+			return nil, 0, &fitError{q: q, devices: nodeDevices(node)}
+		}
 	}
 
 	inv := newInventory(node, existing)
@@ -101,4 +110,23 @@ func describeInvalid(r *api.DeviceRequest, err error) string {
 		return err.Error()
 	}
 	return "device request \"" + r.Name + "\": " + err.Error()
+}
+
+// anyGroupMatches reports whether node has a device group of the kind q
+// names.
+func anyGroupMatches(node *api.Node, q *request) bool {
+	for _, g := range nodeDevices(node) {
+		if g != nil && q.matchesGroup(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeDevices returns the device groups of node, nil for a node without.
+func nodeDevices(node *api.Node) []*api.DeviceGroup {
+	if node == nil || node.Resources == nil {
+		return nil
+	}
+	return node.Resources.Devices
 }

@@ -48,7 +48,8 @@ type slot struct {
 	pool int
 	// parent indexes inventory.parents for a MIG instance, else -1.
 	parent int
-	// replicas is how many timeslice holders the instance takes.
+	// replicas is how many timeslice holders the instance takes, 0 until
+	// first read through timeslice.
 	replicas int
 
 	// mode is the sharing mode of the holders, empty while there are none.
@@ -79,7 +80,9 @@ type parentGPU struct {
 // slice that is never grown after it is built, so pointers into it stay
 // valid.
 type inventory struct {
-	slots []slot
+	// devices are the node's device groups as the node record lists them.
+	devices []*api.DeviceGroup
+	slots   []slot
 	// groups holds the instances of each device group, in node order.
 	groups  []groupSlots
 	byID    map[string]*slot
@@ -98,10 +101,7 @@ type groupSlots struct {
 // the non-terminal allocations in allocs. Holdings of instances the node
 // does not have are ignored.
 func newInventory(node *api.Node, allocs []*api.Allocation) *inventory {
-	var groups []*api.DeviceGroup
-	if node != nil && node.Resources != nil {
-		groups = node.Resources.Devices
-	}
+	groups := nodeDevices(node)
 	n := 0
 	for _, g := range groups {
 		if g != nil {
@@ -109,9 +109,10 @@ func newInventory(node *api.Node, allocs []*api.Allocation) *inventory {
 		}
 	}
 	inv := &inventory{
-		slots:  make([]slot, 0, n),
-		groups: make([]groupSlots, 0, len(groups)),
-		byID:   make(map[string]*slot, n),
+		devices: groups,
+		slots:   make([]slot, 0, n),
+		groups:  make([]groupSlots, 0, len(groups)),
+		byID:    make(map[string]*slot, n),
 	}
 	var parentIdx map[string]int
 	for _, g := range groups {
@@ -141,7 +142,7 @@ func (inv *inventory) addGroup(g *api.DeviceGroup, parentIdx map[string]int) map
 			// listing wins so that choices stay deterministic.
 			continue
 		}
-		s := slot{group: g, inst: in, order: len(inv.slots), pool: p, parent: -1, replicas: timesliceReplicas(g, in)}
+		s := slot{group: g, inst: in, order: len(inv.slots), pool: p, parent: -1}
 		if in.ParentID != "" {
 			if parentIdx == nil {
 				parentIdx = make(map[string]int)
@@ -269,6 +270,15 @@ func sharingMode(s string) string {
 		return api.SharingExclusive
 	}
 	return s
+}
+
+// timeslice returns how many timeslice holders s takes, reading it on
+// first use.
+func (s *slot) timeslice() int {
+	if s.replicas == 0 {
+		s.replicas = timesliceReplicas(s.group, s.inst)
+	}
+	return s.replicas
 }
 
 // timesliceReplicas reads how many timeslice holders an instance takes:

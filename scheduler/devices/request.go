@@ -146,7 +146,7 @@ func (q *request) room(s *slot) reason {
 			return reasonFull
 		}
 	case q.sharing == api.SharingTimeslice:
-		if s.holders >= s.replicas {
+		if s.holders >= s.timeslice() {
 			return reasonFull
 		}
 	}
