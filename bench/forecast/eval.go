@@ -64,7 +64,7 @@ func buildTasks(all []series, origins, refOrigins, window int) []*task {
 				s: s, id: fmt.Sprintf("%s@%d", s.name, o), origin: o,
 				train: train, test: s.y[o : o+H], hs: hs,
 				period: predict.PrimaryPeriod(predict.DetectCycles(train,
-					predict.CycleOptions{Step: s.step}), len(train), 3),
+					predict.CycleOptions{Step: s.step}), len(train), 4),
 				scale: seasonalScale(train, season),
 				ref:   j >= k-kRef,
 			})

@@ -241,7 +241,7 @@ func (f *Forecaster) doneFitting() {
 // fit fits a fresh model on y, the window as of sequence number seq, then
 // installs it after replaying the steps observed since.
 func (f *Forecaster) fit(y []float64, seq, gen uint64) error {
-	period := PrimaryPeriod(DetectCycles(y, CycleOptions{Step: f.cfg.Step}), len(y), 3)
+	period := PrimaryPeriod(DetectCycles(y, CycleOptions{Step: f.cfg.Step}), len(y), 4)
 	m, err := f.newModel()
 	if err != nil {
 		return err

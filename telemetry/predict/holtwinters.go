@@ -119,7 +119,7 @@ func (m *HoltWinters) Predict(h int) Prediction {
 		// c is the weight of one step's error on the state h steps on.
 		c := m.p.Alpha * (1 + m.p.Beta*phiSum)
 		if m.season != nil && (i+1)%len(m.season) == 0 {
-			c += m.p.Gamma * (1 - m.p.Alpha)
+			c += m.p.Gamma
 		}
 		variance += c * c
 	}
@@ -150,10 +150,12 @@ func (m *HoltWinters) forms(y []float64, period int) []Season {
 // fitHW fits the parameters of form s and returns them with their SSE.
 func fitHW(y []float64, period int, s Season) (HWParams, float64) {
 	m := &HoltWinters{}
+	// Gamma is kept below 1-Alpha, the usual admissible region.
 	decode := func(x []float64) HWParams {
+		a := logistic(x[0], 1e-4, 1)
 		return HWParams{
-			Alpha: logistic(x[0], 1e-4, 1), Beta: logistic(x[1], 0, 1),
-			Gamma: logistic(x[2], 0, 1), Phi: logistic(x[3], phiMin, phiMax),
+			Alpha: a, Beta: logistic(x[1], 0, 1),
+			Gamma: logistic(x[2], 0, 1) * (1 - a), Phi: logistic(x[3], phiMin, phiMax),
 			Season: s, Period: period,
 		}
 	}
@@ -161,7 +163,7 @@ func fitHW(y []float64, period int, s Season) (HWParams, float64) {
 		m.p = decode(x)
 		return m.run(y, false)
 	}
-	x0 := []float64{logit(0.3, 1e-4, 1), logit(0.05, 0, 1), logit(0.1, 0, 1), logit(0.98, phiMin, phiMax)}
+	x0 := []float64{logit(0.3, 1e-4, 1), logit(0.05, 0, 1), logit(0.15, 0, 1), logit(0.98, phiMin, phiMax)}
 	x := minimize(sse, x0, 600)
 	return decode(x), sse(x)
 }
@@ -172,10 +174,13 @@ func fitHW(y []float64, period int, s Season) (HWParams, float64) {
 func (m *HoltWinters) run(y []float64, deviation bool) float64 {
 	m.init(y)
 	var sse, rel float64
-	for _, v := range y {
+	for t, v := range y {
 		e, f := m.step(v)
 		if notFinite(e) {
 			return math.Inf(1)
+		}
+		if t < m.p.Period {
+			continue // the first cycle only settles the state
 		}
 		sse += e * e
 		if f != 0 {
@@ -186,13 +191,13 @@ func (m *HoltWinters) run(y []float64, deviation bool) float64 {
 		return sse
 	}
 	if m.p.Season == SeasonMultiplicative {
-		return math.Sqrt(rel / float64(len(y)))
+		return math.Sqrt(rel / float64(len(y)-m.p.Period))
 	}
-	return math.Sqrt(sse / float64(len(y)))
+	return math.Sqrt(sse / float64(len(y)-m.p.Period))
 }
 
-// init sets the level, trend and seasonal state from the first two periods
-// (or the first two values without seasonality).
+// init sets the level, trend and seasonal state from the first few periods
+// (or the first three values without seasonality).
 func (m *HoltWinters) init(y []float64) {
 	m.pos, m.season = 0, nil
 	p := m.p.Period
@@ -201,17 +206,24 @@ func (m *HoltWinters) init(y []float64) {
 		m.level, m.trend = y[0], (y[min(len(y)-1, 2)]-y[0])/2
 		return
 	}
-	first, second := mean(y[:p]), mean(y[p:2*p])
-	m.level, m.trend = first, (second-first)/float64(p)
+	// Average the first few cycles, detrended, for the seasonal start.
+	k := min(len(y)/p, 4)
+	first := mean(y[:p])
+	m.trend = (mean(y[(k-1)*p:k*p]) - first) / float64(max((k-1)*p, 1))
 	m.season = make([]float64, p)
-	for k := range p {
-		base := first + m.trend*(float64(k)-float64(p-1)/2)
-		if m.p.Season == SeasonMultiplicative {
-			m.season[k] = y[k] / base
-		} else {
-			m.season[k] = y[k] - base
+	for c := range k {
+		for j := range p {
+			t := c*p + j
+			base := first + m.trend*(float64(t)-float64(p-1)/2)
+			if m.p.Season == SeasonMultiplicative {
+				m.season[j] += y[t] / base / float64(k)
+			} else {
+				m.season[j] += (y[t] - base) / float64(k)
+			}
 		}
 	}
+	// The state is that of the step before the first value.
+	m.level = first - m.trend*(float64(p-1)/2+1)
 }
 
 // step smooths in v and returns its one-step error and forecast.
@@ -224,7 +236,7 @@ func (m *HoltWinters) step(v float64) (e, f float64) {
 		s := m.season[m.pos]
 		f = prev + damped + s
 		m.level = a*(v-s) + (1-a)*(prev+damped)
-		m.season[m.pos] = g*(v-m.level) + (1-g)*s
+		m.season[m.pos] = g*(v-prev-damped) + (1-g)*s
 	case SeasonMultiplicative:
 		s := m.season[m.pos]
 		f = (prev + damped) * s
@@ -232,7 +244,7 @@ func (m *HoltWinters) step(v float64) (e, f float64) {
 		if m.level <= 0 || notFinite(m.level) {
 			m.level = math.Max(prev, 1e-9)
 		}
-		m.season[m.pos] = math.Min(math.Max(g*v/m.level+(1-g)*s, 1e-3), 1e3)
+		m.season[m.pos] = math.Min(math.Max(g*v/math.Max(prev+damped, 1e-9)+(1-g)*s, 1e-3), 1e3)
 	default:
 		f = prev + damped
 		m.level = a*v + (1-a)*(prev+damped)
