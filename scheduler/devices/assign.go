@@ -77,6 +77,10 @@ func (inv *inventory) assign(q *request) (*api.AllocatedDevice, float64, error) 
 
 // choose picks Count instances of one group greedily, the best-ranked
 // first, and leaves the inventory as it found it.
+//
+// TODO: a multi-GPU request gets GPUs of one model but with no regard to
+// how they are connected; NVLink and PCIe/NUMA locality are not in the node
+// record yet, and choosing by them needs them there.
 func (inv *inventory) choose(q *request, g *api.DeviceGroup, cands []*slot) *choice {
 	c := &choice{group: g}
 	taken := make([]bool, len(cands))
@@ -184,7 +188,8 @@ func (q *request) allocated(g *api.DeviceGroup, ids []string) *api.AllocatedDevi
 // is only built when read: a scheduler asks every node, and most refusals
 // are never shown.
 func (inv *inventory) noFit(q *request, matched, maxInGroup int, tally [numReasons]int) error {
-	return &fitError{q: q, devices: inv.devices, matched: matched, maxInGroup: maxInGroup, tally: tally}
+	return &fitError{q: q, devices: inv.devices, matched: matched,
+		maxInGroup: maxInGroup, tally: tally}
 }
 
 // fitError says why a node cannot serve a request. It wraps ErrNoFit.

@@ -56,19 +56,22 @@ func check(node *api.Node, existing, fresh []*api.Allocation) error {
 func (c *checker) observe(h heldBy) {
 	who := holderName(h.holding)
 	if h.alloc.NodeID != "" && c.node != nil && h.alloc.NodeID != c.node.ID {
-		c.fail(h.fresh, ErrUnknownDevice, "%s: allocation is for node %q, not %q", who, h.alloc.NodeID, c.node.ID)
+		c.fail(h.fresh, ErrUnknownDevice, "%s: allocation is for node %q, not %q",
+			who, h.alloc.NodeID, c.node.ID)
 		return
 	}
 	switch h.sharing {
 	case api.SharingExclusive, api.SharingTimeslice:
 	case api.SharingMPS:
 		if p := h.dev.MPSComputePercent; p < 1 || p > 100 || h.dev.MPSMemoryMB < 0 {
-			c.fail(h.fresh, ErrInvalidHolding, "%s: mps share of %d%% and %d MB on device %q is out of range",
+			c.fail(h.fresh, ErrInvalidHolding,
+				"%s: mps share of %d%% and %d MB on device %q is out of range",
 				who, p, h.dev.MPSMemoryMB, h.id)
 			return
 		}
 	default:
-		c.fail(h.fresh, ErrInvalidHolding, "%s: sharing mode %q on device %q is not known", who, h.sharing, h.id)
+		c.fail(h.fresh, ErrInvalidHolding, "%s: sharing mode %q on device %q is not known",
+			who, h.sharing, h.id)
 		return
 	}
 	s := c.inv.byID[h.id]
@@ -99,12 +102,15 @@ func (c *checker) capacity(s *slot, hs []heldBy) {
 	case len(modes) > 1:
 		c.fail(fresh, ErrDeviceConflict, "device %q mixes sharing modes: %s", id, list)
 	case modes[api.SharingExclusive] && len(hs) > 1:
-		c.fail(fresh, ErrDeviceConflict, "device %q is held exclusively by %d holders: %s", id, len(hs), list)
+		c.fail(fresh, ErrDeviceConflict, "device %q is held exclusively by %d holders: %s",
+			id, len(hs), list)
 	case modes[api.SharingMPS] && (percent > 100 || memMB > s.inst.MemoryMB):
-		c.fail(fresh, ErrDeviceConflict, "device %q is over its mps capacity: %d%% of compute and %d of %d MB held by %s",
+		c.fail(fresh, ErrDeviceConflict,
+			"device %q is over its mps capacity: %d%% of compute and %d of %d MB held by %s",
 			id, percent, memMB, s.inst.MemoryMB, list)
 	case modes[api.SharingTimeslice] && len(hs) > s.timeslice():
-		c.fail(fresh, ErrDeviceConflict, "device %q has %d timeslice holders but takes %d: %s", id, len(hs), s.timeslice(), list)
+		c.fail(fresh, ErrDeviceConflict, "device %q has %d timeslice holders but takes %d: %s",
+			id, len(hs), s.timeslice(), list)
 	}
 }
 

@@ -28,14 +28,16 @@ type deviceConstraint struct {
 // compileConstraint checks and compiles one device constraint.
 func compileConstraint(c *api.Constraint) (*deviceConstraint, error) {
 	if c.Operand == api.ConstraintDistinctHosts {
-		return nil, fmt.Errorf("operator %q does not apply to devices: use it on the task group", c.Operand)
+		return nil, fmt.Errorf("operator %q does not apply to devices: use it on the task group",
+			c.Operand)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	field, ok := parseTarget(c.LTarget)
 	if !ok {
-		return nil, fmt.Errorf("constraint target %q is not a device attribute: %s", c.LTarget, targetHelp)
+		return nil, fmt.Errorf("constraint target %q is not a device attribute: %s",
+			c.LTarget, targetHelp)
 	}
 	dc := &deviceConstraint{c: c, field: field}
 	var err error
@@ -54,9 +56,11 @@ func compileConstraint(c *api.Constraint) (*deviceConstraint, error) {
 // compileAffinity checks and compiles one device affinity.
 func compileAffinity(a *api.Affinity) (*deviceConstraint, error) {
 	if a.Weight == 0 || a.Weight < -100 || a.Weight > 100 {
-		return nil, fmt.Errorf("affinity on %s has weight %d: use -100 to 100, not 0", a.LTarget, a.Weight)
+		return nil, fmt.Errorf("affinity on %s has weight %d: use -100 to 100, not 0",
+			a.LTarget, a.Weight)
 	}
-	dc, err := compileConstraint(&api.Constraint{LTarget: a.LTarget, RTarget: a.RTarget, Operand: a.Operand})
+	c := &api.Constraint{LTarget: a.LTarget, RTarget: a.RTarget, Operand: a.Operand}
+	dc, err := compileConstraint(c)
 	if err != nil {
 		return nil, fmt.Errorf("affinity: %w", err)
 	}

@@ -39,15 +39,17 @@ var (
 //
 // Terminal allocations in existing are skipped, and an allocation ID that
 // appears more than once counts once, as its last copy. The requests are
-// served in order, each seeing the instances the earlier ones took. Each request's instances come from one device group, so that a
-// multi-GPU task gets GPUs of one model. Among the groups and instances that
+// served in order, each seeing the instances the earlier ones took. Each
+// request's instances come from one device group, so that a multi-GPU task
+// gets GPUs of one model. Among the groups and instances that
 // can serve it, Assign prefers higher affinity, then the tighter fit (see
 // the package documentation), then less memory, then the earlier instance
 // in the node record; the same inputs always give the same choice.
 //
 // Errors wrap ErrInvalidRequest for a malformed request and ErrNoFit when
 // the node cannot serve one.
-func Assign(node *api.Node, existing []*api.Allocation, reqs []*api.DeviceRequest) ([]*api.AllocatedDevice, float64, error) {
+func Assign(node *api.Node, existing []*api.Allocation,
+	reqs []*api.DeviceRequest) ([]*api.AllocatedDevice, float64, error) {
 	if len(reqs) == 0 {
 		return nil, 0, nil
 	}
@@ -68,6 +70,10 @@ func Assign(node *api.Node, existing []*api.Allocation, reqs []*api.DeviceReques
 		}
 	}
 
+	// TODO: requests are served in the order given; a task whose first
+	// request takes instances its second one needed is refused even when
+	// the other order fits. Serving the most constrained request first
+	// would catch the common cases.
 	inv := newInventory(node, existing)
 	out := make([]*api.AllocatedDevice, len(qs))
 	total := 0.0

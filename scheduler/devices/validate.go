@@ -26,6 +26,10 @@ func ValidateRequest(r *api.DeviceRequest) error {
 }
 
 // compileRequest checks r and compiles what matching needs.
+//
+// TODO: a scheduler calls Assign once per candidate node with the same
+// requests, so their patterns are compiled once per node; a cache keyed by
+// the request's content would save that work on large clusters.
 func compileRequest(r *api.DeviceRequest) (*request, error) {
 	if r == nil {
 		return nil, invalid("device request is missing")
@@ -41,7 +45,8 @@ func compileRequest(r *api.DeviceRequest) (*request, error) {
 	add(checkCounts(r))
 	add(checkSharing(r))
 	if r.MIGProfile != "" && !migProfilePattern.MatchString(r.MIGProfile) {
-		add(fmt.Errorf("mig profile %q is not a MIG profile: write it like \"1g.10gb\" or \"3g.40gb\"", r.MIGProfile))
+		add(fmt.Errorf("mig profile %q is not a MIG profile: write it like %q or %q",
+			r.MIGProfile, "1g.10gb", "3g.40gb"))
 	}
 	q.vendorRE = compilePattern("vendor", r.Vendor, add)
 	q.modelRE = compilePattern("model", r.Model, add)
@@ -83,7 +88,8 @@ func (q *request) parseName() error {
 	parts := strings.SplitN(name, "/", 3)
 	for _, p := range parts {
 		if strings.TrimSpace(p) == "" {
-			return fmt.Errorf("name %q is not a device name: use \"gpu\", \"nvidia/gpu\" or \"nvidia/gpu/<model>\"", q.r.Name)
+			return fmt.Errorf("name %q is not a device name: use %q, %q or %q",
+				q.r.Name, "gpu", "nvidia/gpu", "nvidia/gpu/<model>")
 		}
 	}
 	switch len(parts) {
@@ -95,7 +101,8 @@ func (q *request) parseName() error {
 		q.vendor, q.typ, q.model = strings.ToLower(parts[0]), strings.ToLower(parts[1]), parts[2]
 	}
 	if q.r.MIGProfile != "" && q.typ != typeGPU && q.typ != typeMIG {
-		return fmt.Errorf("mig profile %q needs a gpu: name the device \"gpu\" or \"nvidia/gpu\", not %q", q.r.MIGProfile, q.r.Name)
+		return fmt.Errorf("mig profile %q needs a gpu: name the device %q or %q, not %q",
+			q.r.MIGProfile, "gpu", "nvidia/gpu", q.r.Name)
 	}
 	return nil
 }
@@ -118,15 +125,16 @@ func checkSharing(r *api.DeviceRequest) error {
 	switch r.Sharing {
 	case "", api.SharingExclusive, api.SharingTimeslice:
 		if r.MPSComputePercent != 0 || r.MPSMemoryMB != 0 {
-			return fmt.Errorf("mps compute percent and mps memory are set but sharing is %q: set sharing to \"mps\" or remove them",
-				sharingMode(r.Sharing))
+			return fmt.Errorf("mps compute percent and mps memory are set but sharing is %q: "+
+				"set sharing to %q or remove them", sharingMode(r.Sharing), api.SharingMPS)
 		}
 	case api.SharingMPS:
 		if r.MPSComputePercent < 1 || r.MPSComputePercent > 100 {
 			return fmt.Errorf("mps compute percent %d is out of range: use 1 to 100", r.MPSComputePercent)
 		}
 	default:
-		return fmt.Errorf("sharing %q is not known: use \"exclusive\", \"mps\" or \"timeslice\"", r.Sharing)
+		return fmt.Errorf("sharing %q is not known: use %q, %q or %q",
+			r.Sharing, api.SharingExclusive, api.SharingMPS, api.SharingTimeslice)
 	}
 	return nil
 }
@@ -139,7 +147,8 @@ func compilePattern(what, pattern string, add func(error)) *regexp.Regexp {
 	}
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		add(fmt.Errorf("%s pattern %q does not compile: fix the regular expression (%v)", what, pattern, err))
+		add(fmt.Errorf("%s pattern %q does not compile: fix the regular expression (%v)",
+			what, pattern, err))
 	}
 	return re
 }
