@@ -111,8 +111,8 @@ func (s *Snapshot) LatestIndex() uint64 {
 	return s.tablesIndex(dataTables, nil)
 }
 
-// TableIndex returns the Raft index at which a table last changed, 0 when
-// it never has or when table is not a Table constant.
+// TableIndex returns the Raft index at which a data table last changed, 0
+// when it never has or when table names no data table.
 func (s *Snapshot) TableIndex(table string) uint64 {
 	return s.tablesIndex([]string{table}, nil)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // ErrUnknownTable is returned by Blocking when a table name is not one of
-// the Table constants.
+// TableJobs, TableJobVersions, TableEvals, TableAllocs or TableNodes.
 var ErrUnknownTable = errors.New("unknown table")
 
 // StateStore is the indexed state of the cluster: jobs and their versions,
@@ -67,7 +67,7 @@ func (s *StateStore) Snapshot() *Snapshot {
 // runs on the state as it is). It returns run's result and error and the
 // highest index of the named tables in the snapshot run saw, at least 1.
 // Blocking returns ErrUnknownTable, without running run, for a name that is
-// not a Table constant.
+// not one of the data tables (TableIndex cannot be watched).
 func (s *StateStore) Blocking(ctx context.Context, minIndex uint64, tables []string,
 	run func(snap *Snapshot) (any, error)) (any, uint64, error) {
 	if len(tables) == 0 {
