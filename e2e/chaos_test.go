@@ -84,6 +84,7 @@ func (r *run) finishRow() {
 	r.row.Took = time.Since(r.start)
 	if r.w.hist != nil {
 		r.row.OK, r.row.Fail, r.row.Unknown = r.w.hist.Counts()
+		r.row.P50, r.row.P99 = r.w.hist.WriteLatency()
 	}
 	r.t.Logf("\n%s", r.row)
 	addRow(r.row)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -160,6 +162,16 @@ func (h *History) FirstOKWriteAfter(t int64) (int64, bool) {
 	return best, found
 }
 
+// notForwarded reports whether a 503 is a follower's refusal to forward
+// a request because it knows no leader: the request went nowhere. Other
+// 503s (a leader losing its leadership during the apply) do not say
+// whether the write was committed.
+func notForwarded(ae *api.Error) bool {
+	return ae.StatusCode == http.StatusServiceUnavailable &&
+		(strings.Contains(ae.Message, "no cluster leader is known yet") ||
+			strings.Contains(ae.Message, "this server is not the leader either"))
+}
+
 // classify turns an API error into the op's output. Only errors that say
 // the write cannot have happened are failures; anything else is unknown.
 func classify(err error, isWrite bool) Output {
@@ -176,6 +188,8 @@ func classify(err error, isWrite bool) Output {
 		out.Status, out.Conflict = StatusOK, true
 	case errors.As(err, &ae) && ae.StatusCode < 500:
 		out.Status = StatusFail
+	case errors.As(err, &ae) && notForwarded(ae):
+		out.Status = StatusFail
 	case errors.As(err, &oe) && oe.Op == "dial":
 		out.Status = StatusFail // the request never left
 	case !isWrite:
@@ -184,4 +198,20 @@ func classify(err error, isWrite bool) Output {
 		out.Status = StatusUnknown
 	}
 	return out
+}
+
+// WriteLatency returns the median and the 99th percentile latency of the
+// acknowledged writes.
+func (h *History) WriteLatency() (p50, p99 time.Duration) {
+	var lat []int64
+	for _, op := range h.Ops() {
+		if op.Input.Kind != OpRead && op.Output.Status == StatusOK {
+			lat = append(lat, op.Return-op.Call)
+		}
+	}
+	if len(lat) == 0 {
+		return 0, 0
+	}
+	slices.Sort(lat)
+	return time.Duration(lat[len(lat)/2]), time.Duration(lat[len(lat)*99/100])
 }

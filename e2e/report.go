@@ -24,7 +24,9 @@ type Row struct {
 	Extra string
 
 	OK, Fail, Unknown int
-	Took              time.Duration
+	// P50 and P99 are the latencies of acknowledged writes.
+	P50, P99 time.Duration
+	Took     time.Duration
 }
 
 // report collects the rows of the scenarios that ran.
@@ -52,7 +54,8 @@ func (r *Row) String() string {
 	if r.Extra != "" {
 		fmt.Fprintf(&b, ", %s", r.Extra)
 	}
-	fmt.Fprintf(&b, "\n     ops: %d ok, %d fail, %d unknown; took %s\n", r.OK, r.Fail, r.Unknown, r.Took.Round(time.Second))
+	fmt.Fprintf(&b, "\n     ops: %d ok, %d fail, %d unknown; write latency p50 %s p99 %s; took %s\n",
+		r.OK, r.Fail, r.Unknown, dur(r.P50), dur(r.P99), r.Took.Round(time.Second))
 	fmt.Fprintf(&b, "     passed: %s\n", strings.Join(r.Passed, ", "))
 	if len(r.Failed) > 0 {
 		fmt.Fprintf(&b, "     FAILED: %s\n", strings.Join(r.Failed, "; "))

@@ -22,8 +22,8 @@ func TestChaos_LeaderKilledDuringWrites(t *testing.T) {
 	r.w.Start()
 	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
 
-	faultAt := time.Now()
 	require.NoError(t, old.Kill(ctx))
+	faultAt := time.Now()
 	r.newLeader(faultAt, r.c.Others(old), leaderBound)
 	r.check("writes accepted again", r.waitAcked(100, recoverBound))
 	r.writesBack(faultAt)
@@ -50,15 +50,30 @@ func TestChaos_LeaderPartitionedIntoMinority(t *testing.T) {
 	r.w.Start()
 	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
 
-	faultAt := time.Now()
 	require.NoError(t, r.c.Partition(ctx, []*Agent{old}, majority))
+	faultAt := time.Now()
 	r.newLeader(faultAt, majority, leaderBound)
 	r.check("old leader steps down", waitStepDown(r.c, old, leaderBound))
 	r.check("majority keeps serving", r.waitAcked(200, recoverBound))
 	r.writesBack(faultAt)
 
 	require.NoError(t, r.c.Heal(ctx))
+	healAt := r.w.hist.Since(time.Now())
 	r.verify()
+	r.row.Extra = oldLeaderWrites(r.w.hist, old, r.w.hist.Since(faultAt), healAt)
+}
+
+// oldLeaderWrites summarises the writes sent to the cut-off leader while
+// the partition lasted.
+func oldLeaderWrites(h *History, old *Agent, from, to int64) string {
+	counts := map[string]int{}
+	for _, op := range h.Ops() {
+		if op.Node == old.Name && op.Input.Kind != OpRead && op.Call >= from && op.Call < to {
+			counts[op.Output.Status]++
+		}
+	}
+	return fmt.Sprintf("writes to old leader while cut off: %d ok, %d fail, %d unknown",
+		counts[StatusOK], counts[StatusFail], counts[StatusUnknown])
 }
 
 // waitStepDown polls until a server no longer names itself leader.
@@ -85,8 +100,8 @@ func TestChaos_FollowerPaused(t *testing.T) {
 	r.w.Start()
 	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
 
-	faultAt := time.Now()
 	require.NoError(t, follower.Pause(ctx))
+	faultAt := time.Now()
 	hold(8 * time.Second)
 	require.NoError(t, follower.Unpause(ctx))
 	r.check("writes continue", r.waitAcked(100, recoverBound))
