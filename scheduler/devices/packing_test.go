@@ -154,6 +154,59 @@ func TestPacking(t *testing.T) {
 	}
 }
 
+// TestPacking_LargeRequestsLater fills the synthetic cluster of TestPacking
+// in two waves that never leave: first 300 single whole-GPU requests of
+// any size and 300 MPS shares (as in the mixed workload), then 150
+// whole-GPU requests needing 60 GB and 20 requests for 8 GPUs. It asserts
+// that packing places at least as many requests as first-fit, which spends
+// large GPUs and free nodes on the first wave.
+func TestPacking_LargeRequestsLater(t *testing.T) {
+	seeds := []int64{1, 2, 3}
+	if testing.Short() {
+		seeds = seeds[:1]
+	}
+	ours, base := tally{}, tally{}
+	for _, seed := range seeds {
+		r := rand.New(rand.NewSource(seed))
+		nodes := syntheticCluster(r, 100)
+		var jobs []job
+		add := func(n int, class string, req func() *api.DeviceRequest) {
+			for range n {
+				jobs = append(jobs, job{arrive: len(jobs), duration: 1 << 30, class: class,
+					reqs: []*api.DeviceRequest{req()}})
+			}
+		}
+		add(300, "wave 1 whole", func() *api.DeviceRequest { return &api.DeviceRequest{Name: "gpu", Count: 1} })
+		add(300, "wave 1 MPS", func() *api.DeviceRequest {
+			_, reqs := randomJobRequest(r)
+			for reqs[0].Sharing != api.SharingMPS {
+				_, reqs = randomJobRequest(r)
+			}
+			return reqs[0]
+		})
+		add(150, "wave 2 60 GB", func() *api.DeviceRequest {
+			return &api.DeviceRequest{Name: "gpu", Count: 1, MinMemoryMB: 60000}
+		})
+		add(20, "wave 2 8 GPUs", func() *api.DeviceRequest { return &api.DeviceRequest{Name: "gpu", Count: 8} })
+		o, _ := simulate(nodes, jobs, packingPlacer)
+		f, _ := simulate(nodes, jobs, firstFit)
+		ours.merge(o)
+		base.merge(f)
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%d seeds, two waves that never leave\n%-14s %8s %8s %8s\n",
+		len(seeds), "class", "requests", "packing", "1st-fit")
+	for _, c := range []string{"wave 1 whole", "wave 1 MPS", "wave 2 60 GB", "wave 2 8 GPUs", ""} {
+		o, f := ours.sum(c), base.sum(c)
+		fmt.Fprintf(&b, "%-14s %8d %7.1f%% %7.1f%%\n", orDefault(c, "all"), o.total,
+			pct(o.placed, o.total), pct(f.placed, f.total))
+	}
+	t.Log(b.String())
+	assert.GreaterOrEqual(t, ours.sum("").placed, base.sum("").placed,
+		"packing placed fewer requests than first-fit")
+}
+
 // packingTable formats the comparison of ours against the baseline.
 func packingTable(ours, base tally, seeds, steps int, load float64) string {
 	var b strings.Builder
