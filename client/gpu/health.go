@@ -52,7 +52,9 @@ func (h *healthState) String() string {
 // closed. It follows NVML's XID critical error events and, every interval,
 // queries each device; when an instance's health changes it calls onChange
 // with the full, updated groups. It blocks, so run it in a goroutine.
-func (inv *Inventory) WatchHealth(ctx context.Context, interval time.Duration, onChange func([]*api.DeviceGroup)) {
+func (inv *Inventory) WatchHealth(ctx context.Context, interval time.Duration,
+	onChange func([]*api.DeviceGroup)) {
+
 	if interval <= 0 {
 		interval = defaultHealthInterval
 	}

@@ -149,7 +149,11 @@ func TestDiscover_UnknownMock(t *testing.T) {
 }
 
 func TestDiscover_WithoutNVML(t *testing.T) {
-	if ret := nvml.New().Init(); ret != nvml.ERROR_LIBRARY_NOT_FOUND {
+	lib := nvml.New()
+	if ret := lib.Init(); ret != nvml.ERROR_LIBRARY_NOT_FOUND {
+		if ret == nvml.SUCCESS {
+			lib.Shutdown()
+		}
 		t.Skipf("nvml is present here (%v); this test covers machines without it", ret)
 	}
 	inv, err := Discover(Options{SysfsRoot: t.TempDir(), Logger: discardLogger})

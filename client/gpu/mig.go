@@ -105,8 +105,8 @@ func profileName(gpu nvml.Device, giID int, attrs nvml.DeviceAttributes, real bo
 			name += profileSuffixes[profileID]
 		}
 	}
-	if attrs.ComputeInstanceSliceCount > 0 && attrs.ComputeInstanceSliceCount < attrs.GpuInstanceSliceCount {
-		name = fmt.Sprintf("%dc.%s", attrs.ComputeInstanceSliceCount, name)
+	if ci := attrs.ComputeInstanceSliceCount; ci > 0 && ci < attrs.GpuInstanceSliceCount {
+		name = fmt.Sprintf("%dc.%s", ci, name)
 	}
 	return name
 }

@@ -136,14 +136,17 @@ func partition(dev nvml.Device, profiles []int) error {
 
 // fullComputeProfile finds the compute instance profile that spans all
 // slices of a GPU instance.
-func fullComputeProfile(gi nvml.GpuInstance, slices uint32) (nvml.ComputeInstanceProfileInfo, error) {
+func fullComputeProfile(gi nvml.GpuInstance, slices uint32) (
+	nvml.ComputeInstanceProfileInfo, error) {
+
 	for id := 0; id < nvml.COMPUTE_INSTANCE_PROFILE_COUNT; id++ {
 		info, ret := gi.GetComputeInstanceProfileInfo(id, nvml.COMPUTE_INSTANCE_ENGINE_PROFILE_SHARED)
 		if ret == nvml.SUCCESS && info.SliceCount == slices {
 			return info, nil
 		}
 	}
-	return nvml.ComputeInstanceProfileInfo{}, fmt.Errorf("no compute instance profile of %d slices", slices)
+	return nvml.ComputeInstanceProfileInfo{},
+		fmt.Errorf("no compute instance profile of %d slices", slices)
 }
 
 // complete installs the device calls the mock lacks.
@@ -217,7 +220,9 @@ func (ms *mockServer) migDevices(d *server.Device) []nvml.Device {
 }
 
 // migHandle returns the cached handle of one compute instance's MIG device.
-func (ms *mockServer) migHandle(d *server.Device, gi *server.GpuInstance, ci *server.ComputeInstance) *nvmlmock.Device {
+func (ms *mockServer) migHandle(d *server.Device, gi *server.GpuInstance,
+	ci *server.ComputeInstance) *nvmlmock.Device {
+
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if h, ok := ms.migHandles[ci]; ok {
@@ -225,7 +230,8 @@ func (ms *mockServer) migHandle(d *server.Device, gi *server.GpuInstance, ci *se
 	}
 	giProfile := gi.MIGProfiles.GpuInstanceProfiles[int(gi.Info.ProfileId)]
 	ciProfile := gi.MIGProfiles.ComputeInstanceProfiles[int(gi.Info.ProfileId)][int(ci.Info.ProfileId)]
-	id := "MIG-" + uuid.NewSHA1(mockNamespace, fmt.Appendf(nil, "%s/%d/%d", d.UUID, gi.Info.Id, ci.Info.Id)).String()
+	seed := fmt.Appendf(nil, "%s/%d/%d", d.UUID, gi.Info.Id, ci.Info.Id)
+	id := "MIG-" + uuid.NewSHA1(mockNamespace, seed).String()
 	h := &nvmlmock.Device{
 		GetUUIDFunc:              func() (string, nvml.Return) { return id, nvml.SUCCESS },
 		GetGpuInstanceIdFunc:     func() (int, nvml.Return) { return int(gi.Info.Id), nvml.SUCCESS },
@@ -244,7 +250,9 @@ func (ms *mockServer) migHandle(d *server.Device, gi *server.GpuInstance, ci *se
 			}
 			return nvml.Memory{Total: giProfile.MemorySizeMB << 20}, nvml.SUCCESS
 		},
-		GetDeviceHandleFromMigDeviceHandleFunc: func() (nvml.Device, nvml.Return) { return d, nvml.SUCCESS },
+		GetDeviceHandleFromMigDeviceHandleFunc: func() (nvml.Device, nvml.Return) {
+			return d, nvml.SUCCESS
+		},
 	}
 	ms.migHandles[ci] = h
 	return h

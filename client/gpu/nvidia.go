@@ -100,7 +100,9 @@ func (inv *Inventory) discoverNVIDIA() error {
 
 // readGPU reads one GPU's identity and, when MIG is on, its MIG devices.
 // It returns the GPU and the attributes of the group it would head.
-func (inv *Inventory) readGPU(dev nvml.Device, common map[string]string) (*nvidiaGPU, map[string]string, error) {
+func (inv *Inventory) readGPU(dev nvml.Device, common map[string]string) (
+	*nvidiaGPU, map[string]string, error) {
+
 	g := &nvidiaGPU{handle: dev}
 	var ret nvml.Return
 	if g.uuid, ret = dev.GetUUID(); ret != nvml.SUCCESS {

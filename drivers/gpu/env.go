@@ -18,7 +18,9 @@ const (
 
 // deviceEnv returns the variables that bind a process to devs. sysfsRoot
 // is read only when an AMD or Intel device needs an index.
-func deviceEnv(devs []*api.AllocatedDevice, sysfsRoot, mpsPipeDir string) (map[string]string, error) {
+func deviceEnv(devs []*api.AllocatedDevice, sysfsRoot, mpsPipeDir string) (
+	map[string]string, error) {
+
 	var nvidia, amd, intel []string
 	var mps []*api.AllocatedDevice
 	for _, dev := range devs {
@@ -33,7 +35,8 @@ func deviceEnv(devs []*api.AllocatedDevice, sysfsRoot, mpsPipeDir string) (map[s
 		case vendorIntel:
 			intel = append(intel, dev.DeviceIDs...)
 		default:
-			return nil, fmt.Errorf("device vendor %q is not one the gpu driver binds (nvidia, amd, intel)", dev.Vendor)
+			return nil, fmt.Errorf("device vendor %q is not one the gpu driver binds"+
+				" (nvidia, amd, intel)", dev.Vendor)
 		}
 	}
 

@@ -51,6 +51,9 @@ func EnvList(env map[string]string) []string {
 	return out
 }
 
+// setCommand says how to fix a missing command.
+const setCommand = "set it to the program to run"
+
 // Command is the part of a driver config that names what to run.
 type Command struct {
 	Command string
@@ -64,13 +67,13 @@ func ParseCommand(config map[string]any) (*Command, error) {
 	c := &Command{}
 	raw, ok := config["command"]
 	if !ok {
-		return nil, fmt.Errorf("%w: \"command\" is missing: set it to the program to run", drivers.ErrBadConfig)
+		return nil, fmt.Errorf("%w: \"command\" is missing: %s", drivers.ErrBadConfig, setCommand)
 	}
 	if c.Command, ok = raw.(string); !ok {
 		return nil, fmt.Errorf("%w: \"command\" must be a string, got %T", drivers.ErrBadConfig, raw)
 	}
 	if c.Command == "" {
-		return nil, fmt.Errorf("%w: \"command\" is empty: set it to the program to run", drivers.ErrBadConfig)
+		return nil, fmt.Errorf("%w: \"command\" is empty: %s", drivers.ErrBadConfig, setCommand)
 	}
 
 	switch args := config["args"].(type) {
@@ -86,7 +89,8 @@ func ParseCommand(config map[string]any) (*Command, error) {
 			c.Args = append(c.Args, s)
 		}
 	default:
-		return nil, fmt.Errorf("%w: \"args\" must be a list of strings, got %T", drivers.ErrBadConfig, args)
+		return nil, fmt.Errorf("%w: \"args\" must be a list of strings, got %T",
+			drivers.ErrBadConfig, args)
 	}
 	return c, nil
 }
