@@ -141,6 +141,9 @@ func (d *Driver) Start(ctx context.Context, cfg *drivers.TaskConfig) (drivers.Ta
 	if err != nil {
 		return nil, err
 	}
+	if d.isClosed() {
+		return nil, ErrClosed
+	}
 	if cfg.TaskDir == "" {
 		return nil, fmt.Errorf("start wasm task %s: no task directory", cfg.TaskName)
 	}
@@ -223,6 +226,13 @@ func (d *Driver) track(h *taskHandle) bool {
 	}
 	d.tasks[h] = struct{}{}
 	return true
+}
+
+// isClosed reports whether Close was called.
+func (d *Driver) isClosed() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.closed
 }
 
 // untrack forgets an ended task.

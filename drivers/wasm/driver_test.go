@@ -203,7 +203,7 @@ func TestDriver_Fingerprint(t *testing.T) {
 }
 
 func TestDriver_CloseStopsTasksAndRefusesStarts(t *testing.T) {
-	d, err := New(Options{})
+	d, err := New(Options{CacheDir: sharedCacheDir})
 	require.NoError(t, err)
 	h, err := d.Start(context.Background(), newTaskConfig(t, map[string]any{"module": modules["spin"]}))
 	require.NoError(t, err)
