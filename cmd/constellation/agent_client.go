@@ -31,7 +31,7 @@ func (a *agent) newClient() (*client.Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start wasm driver: %w", err)
 	}
-	ds := []drivers.Driver{wasmDriver, exec.New(a.logger), gpudriver.New(a.logger)}
+	ds := []drivers.Driver{wasmDriver, exec.New(a.logger), gpudriver.New(gpudriver.Options{SysfsRoot: cfg.SysfsRoot, Logger: a.logger})}
 
 	inv, err := gpu.Discover(gpu.Options{Mock: cfg.GPUMock, SysfsRoot: cfg.SysfsRoot, Logger: a.logger})
 	if err != nil {
