@@ -34,7 +34,7 @@ func (s *Server) setupRaft() error {
 		return fmt.Errorf("open raft log: %w", err)
 	}
 	s.raftStore = store
-	hlog := logging.HCLog(s.logger, "raft")
+	hlog := logging.HCLog(s.rootLogger, "raft")
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
 	if err != nil {
 		return fmt.Errorf("open raft snapshots: %w", err)

@@ -28,6 +28,9 @@ type Membership interface {
 type Server struct {
 	config Config
 	logger *slog.Logger
+	// rootLogger is the agent's logger without this package's component,
+	// for the libraries that add their own.
+	rootLogger *slog.Logger
 
 	fsm           *fsm.FSM
 	raft          *raft.Raft
@@ -69,10 +72,11 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		config:   cfg,
-		logger:   logger.With("component", "server"),
-		fsm:      fsm.New(logger.With("component", "fsm")),
-		leaderCh: make(chan bool, 16),
+		config:     cfg,
+		logger:     logger.With("component", "server"),
+		rootLogger: logger,
+		fsm:        fsm.New(logger.With("component", "fsm")),
+		leaderCh:   make(chan bool, 16),
 	}
 	s.mu.failedSince = map[string]time.Time{}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
