@@ -162,14 +162,20 @@ func (h *History) FirstOKWriteAfter(t int64) (int64, bool) {
 	return best, found
 }
 
-// notForwarded reports whether a 503 is a follower's refusal to forward
-// a request because it knows no leader: the request went nowhere. Other
-// 503s (a leader losing its leadership during the apply) do not say
+// notForwarded reports whether an error is a follower's refusal to
+// forward a request because it knows no leader, or its failure to connect
+// to the leader: the request went nowhere. Other 5xx answers (a leader losing its leadership during the apply) do not say
 // whether the write was committed.
 func notForwarded(ae *api.Error) bool {
-	return ae.StatusCode == http.StatusServiceUnavailable &&
-		(strings.Contains(ae.Message, "no cluster leader is known yet") ||
-			strings.Contains(ae.Message, "this server is not the leader either"))
+	switch ae.StatusCode {
+	case http.StatusServiceUnavailable:
+		return strings.Contains(ae.Message, "no cluster leader is known yet") ||
+			strings.Contains(ae.Message, "this server is not the leader either")
+	case http.StatusBadGateway:
+		// The follower could not connect to the leader it knew.
+		return strings.Contains(ae.Message, "connect: connection refused")
+	}
+	return false
 }
 
 // classify turns an API error into the op's output. Only errors that say
