@@ -41,6 +41,9 @@ eval-forecast:
 image:
 	bash scripts/image.sh
 
+e2e: image
+	$(GO) test -tags e2e -count=1 -timeout 40m -v ./e2e/...
+
 gpu-check: build
 	bash scripts/gpu-check.sh
 
