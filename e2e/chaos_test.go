@@ -30,11 +30,15 @@ const (
 	gapBound = 5 * time.Second
 )
 
+// imageErr is set when the agent image is missing; the scenarios fail on
+// it, the checker's own tests still run.
+var imageErr error
+
 func TestMain(m *testing.M) {
 	cleanupOnSignal()
+	pruneDeadRuns()
 	if _, err := docker(context.Background(), "image", "inspect", imageName()); err != nil {
-		fmt.Fprintf(os.Stderr, "chaos: image %s not found: run `make image` (or set CHAOS_IMAGE): %v\n", imageName(), err)
-		os.Exit(2)
+		imageErr = fmt.Errorf("image %s not found: run `make image` (or set CHAOS_IMAGE): %w", imageName(), err)
 	}
 	start := time.Now()
 	code := m.Run()
@@ -55,6 +59,7 @@ type run struct {
 // newRun starts a cluster of the default shape, waits for a leader and
 // the client nodes, and prepares a workload (not started).
 func newRun(t *testing.T, scenario, fault string) *run {
+	require.NoError(t, imageErr)
 	r := &run{t: t, start: time.Now(), row: &Row{Scenario: scenario, Fault: fault}}
 	opts := defaultOptions()
 	r.c = NewCluster(t, opts)

@@ -82,8 +82,8 @@ func (c *Cluster) createNetwork(ctx context.Context) error {
 	var err error
 	for range 20 {
 		c.subnet = fmt.Sprintf("10.%d.%d.0/24", 200+rand.IntN(50), rand.IntN(256))
-		_, err = docker(ctx, "network", "create", "--driver", "bridge",
-			"--subnet", c.subnet, "--label", labelKey+"="+runPrefix, c.network)
+		args := append([]string{"network", "create", "--driver", "bridge", "--subnet", c.subnet}, runLabels()...)
+		_, err = docker(ctx, append(args, c.network)...)
 		if err == nil {
 			return nil
 		}
@@ -98,12 +98,11 @@ func (c *Cluster) createNetwork(ctx context.Context) error {
 func (c *Cluster) runAgent(ctx context.Context, a *Agent, opts Options) error {
 	args := []string{
 		"run", "-d", "--name", a.Container, "--hostname", a.Name,
-		"--network", c.network, "--ip", a.IP,
-		"--label", labelKey + "=" + runPrefix,
-		"--volume", "/data",
-		imageName(),
-		"agent", "-name", a.Name, "-data-dir", "/data", "-bind", "0.0.0.0", "-advertise", a.IP,
+		"--network", c.network, "--ip", a.IP, "--volume", "/data",
 	}
+	args = append(args, runLabels()...)
+	args = append(args, imageName(),
+		"agent", "-name", a.Name, "-data-dir", "/data", "-bind", "0.0.0.0", "-advertise", a.IP)
 	if a.Role == roleServer {
 		args = append(args, "-server", "-bootstrap-expect", fmt.Sprint(opts.Servers),
 			"-heartbeat-ttl", opts.HeartbeatTTL)

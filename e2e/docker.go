@@ -21,6 +21,10 @@ import (
 // run's prefix, so that cleanup finds them all.
 const labelKey = "constellation.e2e.run"
 
+// pidLabel records the PID of the test process that owns a resource, so
+// that a later run can remove what a killed run left behind.
+const pidLabel = "constellation.e2e.pid"
+
 // runPrefix names everything this test process creates.
 var runPrefix = newRunPrefix()
 
@@ -70,6 +74,43 @@ func removeRunResources() {
 	if ids, err := docker(ctx, "network", "ls", "-q", "--filter", filter); err == nil && ids != "" {
 		_, _ = docker(ctx, append([]string{"network", "rm"}, strings.Fields(ids)...)...)
 	}
+}
+
+// runLabels are the labels of every resource this run creates.
+func runLabels() []string {
+	return []string{"--label", labelKey + "=" + runPrefix, "--label", fmt.Sprintf("%s=%d", pidLabel, os.Getpid())}
+}
+
+// pruneDeadRuns removes the containers and networks of earlier runs on
+// this host whose test process is gone (killed by a timeout, say), where
+// neither t.Cleanup nor the signal handler could run.
+func pruneDeadRuns() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	format := `{{.ID}} {{.Label "` + pidLabel + `"}}`
+	for _, kind := range [][]string{{"ps", "-a"}, {"network", "ls"}} {
+		out, err := docker(ctx, append(kind, "--filter", "label="+labelKey, "--format", format)...)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if len(f) != 2 || processAlive(f[1]) {
+				continue
+			}
+			if kind[0] == "ps" {
+				_, _ = docker(ctx, "rm", "-fv", f[0])
+			} else {
+				_, _ = docker(ctx, "network", "rm", f[0])
+			}
+		}
+	}
+}
+
+// processAlive reports whether a process with this PID exists.
+func processAlive(pid string) bool {
+	_, err := os.Stat("/proc/" + pid)
+	return err == nil
 }
 
 // cleanupOnSignal removes the run's containers and network when the test

@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,7 @@ func printReport(w io.Writer, total time.Duration) {
 	if len(report.rows) == 0 {
 		return
 	}
+	sort.Slice(report.rows, func(i, k int) bool { return report.rows[i].Scenario < report.rows[k].Scenario })
 	fmt.Fprintf(w, "\n=== chaos report (%d scenarios, %s, image %s) ===\n", len(report.rows), total.Round(time.Second), imageName())
 	for _, r := range report.rows {
 		fmt.Fprint(w, r.String())
