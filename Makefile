@@ -33,7 +33,7 @@ test: examples
 	$(GO) test -count=1 -timeout 20m ./...
 
 eval-anomaly:
-	$(GO) run ./bench/anomaly
+	bash bench/reference/install_anomaly.sh && $(GO) run ./bench/anomaly
 
 eval-forecast:
 	$(GO) run ./bench/forecast

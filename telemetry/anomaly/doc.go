@@ -2,7 +2,7 @@
 //
 // A Detector scores one point at a time: Observe(t, v) returns a Result
 // whose Score lies in [0, 1] and whose Flag says the score reached the
-// configured threshold. Every detector is online: the score of a point
+// configured threshold (Config.Threshold). Every detector is online: the score of a point
 // depends only on the points observed before it (and the point itself), and
 // nothing is tuned per series. The first Config.WarmUp points of a series
 // score 0 while the detector fills its window.
@@ -16,9 +16,10 @@
 //     exponentially weighted residual deviations;
 //   - IsolationForest: an isolation forest over recent shingles, trained on
 //     a sample of the sliding window and retrained every RetrainEvery points;
-//   - Combined: several of the above plus flatline and oscillation features,
-//     fused and turned into an anomaly likelihood with a hold-off after each
-//     alert, which scores best on the Numenta Anomaly Benchmark.
+//   - Combined: the isolation forest fused with a local-spread feature that
+//     catches flatlines and new oscillations, with a hold-off after each
+//     alert so that one event raises one alert; it scores best of these on
+//     the Numenta Anomaly Benchmark (make eval-anomaly).
 //
 // A Tracker turns flags into Events: repeated flags for one ongoing event
 // are merged, and each event gets a kind (spike, drop, level shift,
