@@ -116,8 +116,9 @@ func firstFitRequest(n *api.Node, use map[string]*ffUse, q *api.DeviceRequest) *
 }
 
 // BenchmarkAssign_HalfUsed8GPU times one Assign on a node of 8 H100s of
-// which 4 are held exclusively and 2 carry MPS shares, and on a node of 8
-// MIG-mode GPUs with half their instances held.
+// which 4 are held exclusively and 2 carry MPS shares (a request for 4
+// exclusive GPUs is refused there), and on a node of 8 MIG-mode GPUs with
+// half their instances held.
 func BenchmarkAssign_HalfUsed8GPU(b *testing.B) {
 	whole := testNode("n1", gpuGroup(h100, 81559, 8, "GPU", "9.0"))
 	wholeAllocs := []*api.Allocation{allocOf("a", exclusive("GPU-0", "GPU-1")), allocOf("b", exclusive("GPU-2")),
@@ -138,7 +139,7 @@ func BenchmarkAssign_HalfUsed8GPU(b *testing.B) {
 		req    *api.DeviceRequest
 	}{
 		{"exclusive", whole, wholeAllocs, &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}},
-		{"exclusive_x4_full", whole, wholeAllocs, &api.DeviceRequest{Name: "nvidia/gpu", Count: 4}},
+		{"exclusive_x4_refused", whole, wholeAllocs, &api.DeviceRequest{Name: "nvidia/gpu", Count: 4}},
 		{"mps", whole, wholeAllocs, &api.DeviceRequest{Name: "nvidia/gpu", Count: 1, Sharing: api.SharingMPS,
 			MPSComputePercent: 20, MPSMemoryMB: 4096}},
 		{"mig", mig, migAllocs, &api.DeviceRequest{Name: "nvidia/gpu", Count: 1, MIGProfile: "1g.10gb"}},
