@@ -373,6 +373,8 @@ func TestAgent_RestartDoesNotResumeStoppedAllocations(t *testing.T) {
 				map[string]string{"web": "echo run >> " + counter + "; exec sleep 60"}))
 			fs.putAlloc(alloc)
 			waitStatus(t, fs, "alloc-svc", api.AllocClientRunning)
+			require.Eventually(t, func() bool { _, err := os.Stat(counter); return err == nil },
+				waitFor, 10*time.Millisecond)
 			a.Shutdown()
 
 			// While the client is down the servers give up on the allocation.

@@ -24,6 +24,10 @@ type allocRunner struct {
 	tasks []*taskRunner
 	done  chan struct{}
 
+	// changeMu serializes status changes, so that a status computed from
+	// older task states never replaces a newer one.
+	changeMu sync.Mutex
+
 	// mu guards alloc, status and desc.
 	mu     sync.Mutex
 	alloc  *api.Allocation
@@ -112,6 +116,8 @@ func (ar *allocRunner) Run(ctx context.Context) {
 	defer close(ar.done)
 	if err := ar.makeDirs(); err != nil {
 		ar.logger.Error("make alloc dir", "error", err)
+		ar.changeMu.Lock()
+		defer ar.changeMu.Unlock()
 		ar.setStatus(api.AllocClientFailed, "cannot make the allocation directory: "+err.Error())
 		return
 	}
@@ -195,6 +201,8 @@ func (ar *allocRunner) TaskNames() []string {
 // taskChanged recomputes the client status after a task's state changed.
 // A task that failed for good takes its sibling tasks down with it.
 func (ar *allocRunner) taskChanged() {
+	ar.changeMu.Lock()
+	defer ar.changeMu.Unlock()
 	states := make(map[string]*api.TaskState, len(ar.tasks))
 	for _, tr := range ar.tasks {
 		states[tr.task.Name] = tr.State()

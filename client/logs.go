@@ -34,14 +34,16 @@ func (a *Agent) handleLogs(w http.ResponseWriter, r *http.Request) {
 		stream = "stdout"
 	}
 	if stream != "stdout" && stream != "stderr" {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("log type %q is unknown; use type=stdout or type=stderr", stream))
+		writeError(w, http.StatusBadRequest,
+			fmt.Sprintf("log type %q is unknown; use type=stdout or type=stderr", stream))
 		return
 	}
 	var offset int64
 	if s := r.URL.Query().Get("offset"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("offset %q is not a byte count; use offset=0 or more", s))
+			writeError(w, http.StatusBadRequest,
+				fmt.Sprintf("offset %q is not a byte count; use offset=0 or more", s))
 			return
 		}
 		offset = n
@@ -57,8 +59,8 @@ func (a *Agent) handleLogs(w http.ResponseWriter, r *http.Request) {
 	case task == "" && len(tasks) == 1:
 		task = tasks[0]
 	case task == "":
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("allocation %s has several tasks; set task= to one of %s",
-			allocID, strings.Join(tasks, ", ")))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf(
+			"allocation %s has several tasks; set task= to one of %s", allocID, strings.Join(tasks, ", ")))
 		return
 	case !slices.Contains(tasks, task):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("allocation %s has no task %q; its tasks are %s",
@@ -88,8 +90,8 @@ func (a *Agent) resolveAlloc(id string) (string, []string, int, string) {
 		return matches[0].Alloc().ID, matches[0].TaskNames(), http.StatusOK, ""
 	case 0:
 	default:
-		return "", nil, http.StatusBadRequest, fmt.Sprintf("allocation prefix %q matches %d allocations; give more of the ID",
-			id, len(matches))
+		return "", nil, http.StatusBadRequest, fmt.Sprintf(
+			"allocation prefix %q matches %d allocations; give more of the ID", id, len(matches))
 	}
 
 	// A finished allocation the client has forgotten keeps its logs.

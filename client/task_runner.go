@@ -111,6 +111,8 @@ func (tr *taskRunner) run(ctx context.Context) {
 		tr.finishKilled(nil)
 		return
 	} else if st.StartedAt != 0 {
+		// TODO: the driver interface cannot reattach to a task that
+		// outlived its agent, so a restored task is started afresh.
 		tr.event(api.TaskEventRestarting, "Client agent restarted; starting the task again", 0)
 	} else {
 		tr.event(api.TaskEventReceived, "Task received by client", 0)

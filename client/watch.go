@@ -61,7 +61,8 @@ func (a *Agent) watchLoop(ctx context.Context) {
 	}
 }
 
-func (a *Agent) nodeAllocations(ctx context.Context, index uint64) ([]*api.Allocation, *api.QueryMeta, error) {
+func (a *Agent) nodeAllocations(ctx context.Context, index uint64) (
+	[]*api.Allocation, *api.QueryMeta, error) {
 	var (
 		allocs []*api.Allocation
 		meta   *api.QueryMeta
@@ -127,8 +128,10 @@ func (a *Agent) startAlloc(ctx context.Context, alloc *api.Allocation) {
 	}
 	a.logger.Info("allocation received", "alloc_id", alloc.ID, "job_id", alloc.JobID,
 		"group", alloc.TaskGroup)
-	a.addRunner(ctx, ar)
+	// Record the allocation before its tasks can change it, so that this
+	// first snapshot never replaces a newer one.
 	a.allocChanged(ar.Alloc())
+	a.addRunner(ctx, ar)
 }
 
 // forgetWhenDone drops a runner, and its state record, once its tasks

@@ -22,7 +22,8 @@ const evalWait = 10 * time.Second
 // then prints its placements. sinceIndex is the Raft index of the write
 // that made the evaluation: allocations created before it are not this
 // evaluation's. It returns an exitError when placements failed.
-func monitorEval(ctx context.Context, c *api.Client, w io.Writer, evalID string, sinceIndex uint64) error {
+func monitorEval(ctx context.Context, c *api.Client, w io.Writer, evalID string,
+	sinceIndex uint64) error {
 	if evalID == "" {
 		fmt.Fprintln(w, "==> No evaluation was created: nothing to schedule")
 		return nil
@@ -67,7 +68,8 @@ func waitEval(ctx context.Context, c *api.Client, id string) (*api.Evaluation, e
 }
 
 // evalAllocations returns the allocations the evaluation created.
-func evalAllocations(ctx context.Context, c *api.Client, eval *api.Evaluation, sinceIndex uint64) ([]*api.Allocation, error) {
+func evalAllocations(ctx context.Context, c *api.Client, eval *api.Evaluation,
+	sinceIndex uint64) ([]*api.Allocation, error) {
 	stubs, _, err := c.JobAllocations(ctx, eval.JobID, nil)
 	if api.IsNotFound(err) {
 		return nil, nil // the job was purged
