@@ -18,5 +18,5 @@
 //
 // Usage:
 //
-//	go run ./bench/forecast [-origins 3] [-ref-origins 2] [-m4-every 6] [-window 4032] [-no-ref]
+//	go run ./bench/forecast [-origins 3] [-ref-origins 1] [-m4-every 6] [-m4-ref-every 3] [-window 4032] [-no-ref]
 package main

@@ -42,15 +42,20 @@ type result struct {
 }
 
 // buildTasks spreads origins over the last part of each series.
-func buildTasks(all []series, origins, refOrigins, window int) []*task {
+func buildTasks(all []series, origins, refOrigins, m4RefEvery, window int) []*task {
 	var out []*task
+	m4Seen := 0
 	for i := range all {
 		s := &all[i]
 		daily := int(24 * time.Hour / s.step)
 		hs := [3]int{1, max(1, int(time.Hour/s.step)), daily}
 		k, kRef, season := origins, refOrigins, daily
 		if s.group == "m4" {
-			hs, k, kRef, season = [3]int{1, 24, 48}, 1, 1, 24
+			hs, k, kRef, season = [3]int{1, 24, 48}, 1, 0, 24
+			if m4RefEvery > 0 && m4Seen%m4RefEvery == 0 {
+				kRef = 1
+			}
+			m4Seen++
 		}
 		n, H := len(s.y), hs[2]
 		first := max(n-n*2/5, season+H+16)

@@ -14,12 +14,13 @@ import (
 
 func main() {
 	origins := flag.Int("origins", 3, "forecast origins per series")
-	refOrigins := flag.Int("ref-origins", 2, "origins per series also forecast by statsmodels")
+	refOrigins := flag.Int("ref-origins", 1, "origins per series also forecast by statsmodels")
+	m4RefEvery := flag.Int("m4-ref-every", 3, "forecast every n-th evaluated M4 series with statsmodels too")
 	m4Every := flag.Int("m4-every", 6, "evaluate every n-th M4 hourly series (0: none)")
 	window := flag.Int("window", 4032, "most recent steps each model is fitted on")
 	noRef := flag.Bool("no-ref", false, "skip the statsmodels reference")
 	flag.Parse()
-	if err := run(*origins, *refOrigins, *m4Every, *window, *noRef); err != nil {
+	if err := run(*origins, *refOrigins, *m4Every, *m4RefEvery, *window, *noRef); err != nil {
 		slog.Error("forecast evaluation failed", "error", err)
 		os.Exit(1)
 	}
@@ -27,7 +28,7 @@ func main() {
 
 // run loads the series, evaluates the Go models and the reference, and
 // prints the tables.
-func run(origins, refOrigins, m4Every, window int, noRef bool) error {
+func run(origins, refOrigins, m4Every, m4RefEvery, window int, noRef bool) error {
 	start := time.Now()
 	root, err := dataRoot()
 	if err != nil {
@@ -37,7 +38,7 @@ func run(origins, refOrigins, m4Every, window int, noRef bool) error {
 	if err != nil {
 		return fmt.Errorf("load series: %w", err)
 	}
-	tasks := buildTasks(list, origins, min(refOrigins, origins), window)
+	tasks := buildTasks(list, origins, min(refOrigins, origins), m4RefEvery, window)
 	fmt.Printf("forecast evaluation: %d series (%d M4 hourly, every %d-th), %d origins per series "+
 		"(M4: 1), window %d steps, GOMAXPROCS %d\n", len(list), len(groupNames(list, "m4")),
 		m4Every, origins, window, runtime.GOMAXPROCS(0))
@@ -59,7 +60,8 @@ func run(origins, refOrigins, m4Every, window int, noRef bool) error {
 		fmt.Println("reference: ABSENT,", why, "- only the Go models are scored")
 		refCh <- nil
 	default:
-		fmt.Printf("reference: %s on %d origins per series (the last ones)\n", why, min(refOrigins, origins))
+		fmt.Printf("reference: %s on the last %d origin(s) per series and every %d-th M4 series "+
+			"(subsampled: statsmodels fits take seconds each)\n", why, min(refOrigins, origins), m4RefEvery)
 		models = append(models, "sm_holtwinters", "sm_arima")
 		go func() {
 			rs, err := runReference(repoRootOf(root), tasks, 2)
@@ -87,7 +89,11 @@ func run(origins, refOrigins, m4Every, window int, noRef bool) error {
 	if m4 := groupNames(list, "m4"); len(m4) > 0 {
 		fmt.Printf("\n== M4 hourly subsample (%d series, h=48, MASE with m=24; published Naive2: "+
 			"sMAPE 18.383, MASE 2.395 over all 414)\n", len(m4))
-		printM4(os.Stdout, tab, m4, models)
+		printM4(os.Stdout, tab, m4, goModels, all)
+		if len(models) > len(goModels) {
+			fmt.Println("\n== M4 series also forecast by the statsmodels reference")
+			printM4(os.Stdout, tab, m4, models, refOnly)
+		}
 	}
 	fmt.Println()
 	printTargets(os.Stdout, tab, main)

@@ -174,13 +174,13 @@ func printTargets(w io.Writer, tab table, names []string) {
 
 // printM4 prints the M4 subsample in the competition's terms: sMAPE and
 // MASE over the 48-step horizon, averaged over series.
-func printM4(w io.Writer, tab table, names, models []string) {
+func printM4(w io.Writer, tab table, names, models []string, keep func(*task) bool) {
 	fmt.Fprintf(w, "%-16s %7s %7s %6s %6s %4s\n", "model", "sMAPE", "MASE", "cov80", "cov95", "n")
 	for _, m := range models {
 		var sm, ms, c80, c95 float64
 		n := 0
 		for _, s := range names {
-			if a, ok := average(tab[s][m], all); ok {
+			if a, ok := average(tab[s][m], keep); ok {
 				sm, ms, c80, c95 = sm+a.smape, ms+a.mase[2], c80+a.cov80, c95+a.cov95
 				n++
 			}

@@ -66,6 +66,7 @@ MODELS = {"sm_holtwinters": holt_winters, "sm_arima": arima}
 
 
 def run(job):
+    warnings.simplefilter("ignore")
     y = np.asarray(job["y"], dtype=float)
     out = []
     for name, fn in MODELS.items():

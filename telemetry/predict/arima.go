@@ -24,10 +24,13 @@ func (o ARIMAOrder) String() string {
 
 // ARIMABounds limits the order search of an ARIMA model. Zero fields take
 // the defaults: 2 for MaxP and MaxQ, 1 for MaxSP and MaxSQ, 4000 for
-// MaxFitPoints (the most recent points the estimation uses).
+// MaxFitPoints (the most recent points the estimation uses). When Order is
+// set, that order is fitted as given, without search; its S must be the
+// period passed to Fit, or 0.
 type ARIMABounds struct {
 	MaxP, MaxQ, MaxSP, MaxSQ int
 	MaxFitPoints             int
+	Order                    *ARIMAOrder
 }
 
 // lagCoef is one term of a sparse lag polynomial.
@@ -95,8 +98,12 @@ func (m *ARIMA) Fit(y []float64, period int) error {
 	if len(y) > m.bounds.MaxFitPoints {
 		y = y[len(y)-m.bounds.MaxFitPoints:]
 	}
-	base := chooseDifferencing(y, usablePeriod(period, len(y), 4))
-	best := m.search(y, base)
+	var best *ARIMA
+	if o := m.bounds.Order; o != nil {
+		best = m.fitOrder(y, *o)
+	} else {
+		best = m.search(y, chooseDifferencing(y, usablePeriod(period, len(y), 4)))
+	}
 	if best == nil {
 		return fmt.Errorf("fit %s on %d points: %w", ModelARIMA, len(y), ErrTooShort)
 	}
