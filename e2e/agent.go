@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -41,7 +42,10 @@ type Agent struct {
 // newAgent returns the agent description; the container is created by
 // the cluster.
 func newAgent(name, role, ip string) *Agent {
-	hc := &http.Client{Timeout: apiTimeout}
+	// A dead container's address answers nothing (no ARP reply), so dial
+	// with a short timeout of its own: a failed dial is a clean failure.
+	dialer := &net.Dialer{Timeout: time.Second}
+	hc := &http.Client{Timeout: apiTimeout, Transport: &http.Transport{DialContext: dialer.DialContext}}
 	return &Agent{
 		Name: name, Role: role, IP: ip,
 		Container: runPrefix + "-" + name,

@@ -76,6 +76,7 @@ func newRun(t *testing.T, scenario, fault string) *run {
 // check records a named property: passed when err is nil, otherwise
 // failed with err, which fails the test.
 func (r *run) check(name string, err error) bool {
+	r.t.Logf("%6.1fs check %q: %v", time.Since(r.start).Seconds(), name, errOrOK(err))
 	if err == nil {
 		r.row.Passed = append(r.row.Passed, name)
 		return true
@@ -83,6 +84,13 @@ func (r *run) check(name string, err error) bool {
 	r.row.Failed = append(r.row.Failed, name+": "+err.Error())
 	r.t.Errorf("%s: %v", name, err)
 	return false
+}
+
+func errOrOK(err error) any {
+	if err == nil {
+		return "ok"
+	}
+	return err
 }
 
 // finishRow completes and prints the scenario's row.

@@ -152,18 +152,32 @@ func CheckLinearizable(t *testing.T, h *History) Verdict {
 	ops := porcupineOps(h.Ops())
 	res, info := porcupine.CheckOperationsVerbose(jobModel, ops, checkTimeout)
 	v := Verdict{Result: res, Ops: len(ops)}
-	if res == porcupine.Ok {
+	keep := os.Getenv("CHAOS_KEEP_HISTORY") != ""
+	if res == porcupine.Ok && !keep {
 		return v
 	}
 	dir := outDir(t)
+	if res == porcupine.Ok {
+		writeHistory(t, dir, h)
+		return v
+	}
 	v.Path = filepath.Join(dir, "linearizability.html")
 	if err := porcupine.VisualizePath(jobModel, info, v.Path); err != nil {
 		t.Logf("write visualisation: %v", err)
 	}
-	if buf, err := json.MarshalIndent(h.Ops(), "", " "); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, "history.json"), buf, 0o644)
-	}
+	writeHistory(t, dir, h)
 	return v
+}
+
+// writeHistory saves the raw history as JSON in dir.
+func writeHistory(t *testing.T, dir string, h *History) {
+	buf, err := json.MarshalIndent(h.Ops(), "", " ")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "history.json"), buf, 0o644)
+	}
+	if err != nil {
+		t.Logf("write history: %v", err)
+	}
 }
 
 // porcupineOps converts the recorded operations: failed ones are dropped

@@ -45,12 +45,8 @@ func addRow(r *Row) {
 
 // String formats the row as the suite prints it.
 func (r *Row) String() string {
-	verdict := "PASS"
-	if len(r.Failed) > 0 {
-		verdict = "FAIL"
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-4s %-22s fault: %s\n", verdict, r.Scenario, r.Fault)
+	fmt.Fprintf(&b, "%-4s %-22s fault: %s\n", r.verdict(), r.Scenario, r.Fault)
 	fmt.Fprintf(&b, "     recovery: leader %s, writes %s, allocs %s", dur(r.Leader), dur(r.Writes), dur(r.Allocs))
 	if r.Extra != "" {
 		fmt.Fprintf(&b, ", %s", r.Extra)
@@ -73,9 +69,25 @@ func printReport(w io.Writer, total time.Duration) {
 	}
 	sort.Slice(report.rows, func(i, k int) bool { return report.rows[i].Scenario < report.rows[k].Scenario })
 	fmt.Fprintf(w, "\n=== chaos report (%d scenarios, %s, image %s) ===\n", len(report.rows), total.Round(time.Second), imageName())
+	fmt.Fprintf(w, "%-22s %-4s %-8s %-8s %-8s %-22s %-7s %s\n",
+		"scenario", "", "leader", "writes", "allocs", "ops ok/fail/unknown", "checks", "fault")
+	for _, r := range report.rows {
+		fmt.Fprintf(w, "%-22s %-4s %-8s %-8s %-8s %-22s %-7s %s\n", r.Scenario, r.verdict(),
+			dur(r.Leader), dur(r.Writes), dur(r.Allocs), fmt.Sprintf("%d/%d/%d", r.OK, r.Fail, r.Unknown),
+			fmt.Sprintf("%d/%d", len(r.Passed), len(r.Passed)+len(r.Failed)), r.Fault)
+	}
+	fmt.Fprintln(w)
 	for _, r := range report.rows {
 		fmt.Fprint(w, r.String())
 	}
+}
+
+// verdict is PASS when every check of the row held.
+func (r *Row) verdict() string {
+	if len(r.Failed) > 0 {
+		return "FAIL"
+	}
+	return "PASS"
 }
 
 func dur(d time.Duration) string {

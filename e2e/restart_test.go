@@ -67,8 +67,7 @@ func waitCaughtUp(r *run, s *Agent) error {
 	})
 }
 
-// prober reads through the API every 50ms, from the first server that
-// answers, and keeps the longest time between two answers.
+// prober reads through the API every 50ms and keeps the longest time between two answers.
 type prober struct {
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -96,12 +95,21 @@ func startProber(c *Cluster) *prober {
 	return p
 }
 
-// probeOnce tries a linearizable read on each server in turn.
+// probeOnce sends a linearizable read to every server at once and
+// reports whether any answered, as a client that knows every server's
+// address would.
 func probeOnce(c *Cluster) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	answers := make(chan bool, len(c.Servers()))
 	for _, s := range c.Servers() {
-		if _, _, err := s.API().Jobs(ctx, nil); err == nil {
+		go func() {
+			_, _, err := s.API().Jobs(ctx, nil)
+			answers <- err == nil
+		}()
+	}
+	for range c.Servers() {
+		if <-answers {
 			return true
 		}
 	}

@@ -36,10 +36,28 @@ func TestChaos_LeaderKilledDuringWrites(t *testing.T) {
 // other server while a user keeps sending it writes.
 func TestChaos_LeaderPartitionedIntoMinority(t *testing.T) {
 	r := newRun(t, "2 leader partitioned", "iptables: leader cut off from all other servers, both ways")
+	partitionLeader(r, func(ctx context.Context, old *Agent, majority []*Agent) error {
+		return r.c.Partition(ctx, []*Agent{old}, majority)
+	})
+}
+
+// TestChaos_LeaderOneWayPartition drops everything the other servers send
+// to the leader, while what the leader sends still arrives.
+func TestChaos_LeaderOneWayPartition(t *testing.T) {
+	r := newRun(t, "2b leader one-way", "iptables: leader receives nothing from the other servers, still sends")
+	partitionLeader(r, func(ctx context.Context, old *Agent, majority []*Agent) error {
+		return r.c.PartitionOneWay(ctx, majority, old)
+	})
+}
+
+// partitionLeader runs a partition scenario: user 0 talks only to the
+// leader, the fault cuts it off, the majority must elect a leader and
+// serve, and after healing every check of verify must hold.
+func partitionLeader(r *run, cut func(ctx context.Context, old *Agent, majority []*Agent) error) {
+	t := r.t
 	ctx := context.Background()
 	old, err := r.c.WaitLeader(ctx, r.c.Servers())
 	require.NoError(t, err)
-	// User 0 talks only to the old leader, the others to the majority.
 	majority := r.c.Others(old)
 	r.w.Targets = func(u int) []*Agent {
 		if u == 0 {
@@ -50,7 +68,7 @@ func TestChaos_LeaderPartitionedIntoMinority(t *testing.T) {
 	r.w.Start()
 	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
 
-	require.NoError(t, r.c.Partition(ctx, []*Agent{old}, majority))
+	require.NoError(t, cut(ctx, old, majority))
 	faultAt := time.Now()
 	r.newLeader(faultAt, majority, leaderBound)
 	r.check("old leader steps down", waitStepDown(r.c, old, leaderBound))
@@ -63,17 +81,25 @@ func TestChaos_LeaderPartitionedIntoMinority(t *testing.T) {
 	r.row.Extra = oldLeaderWrites(r.w.hist, old, r.w.hist.Since(faultAt), healAt)
 }
 
-// oldLeaderWrites summarises the writes sent to the cut-off leader while
-// the partition lasted.
+// oldLeaderWrites summarises the writes sent to the cut-off leader and
+// answered while the partition lasted.
 func oldLeaderWrites(h *History, old *Agent, from, to int64) string {
 	counts := map[string]int{}
+	var lastAck time.Duration
 	for _, op := range h.Ops() {
-		if op.Node == old.Name && op.Input.Kind != OpRead && op.Call >= from && op.Call < to {
-			counts[op.Output.Status]++
+		if op.Node == old.Name && op.Input.Kind != OpRead && op.Call >= from && op.Return < to {
+			key := op.Output.Status
+			if op.Output.Conflict || op.Output.NotFound {
+				key = "refused"
+			}
+			if key == StatusOK {
+				lastAck = max(lastAck, time.Duration(op.Return-from))
+			}
+			counts[key]++
 		}
 	}
-	return fmt.Sprintf("writes to old leader while cut off: %d ok, %d fail, %d unknown",
-		counts[StatusOK], counts[StatusFail], counts[StatusUnknown])
+	return fmt.Sprintf("writes to old leader while cut off: %d acknowledged (last %v after the cut), %d refused, %d fail, %d unknown",
+		counts[StatusOK], lastAck.Round(time.Millisecond), counts["refused"], counts[StatusFail], counts[StatusUnknown])
 }
 
 // waitStepDown polls until a server no longer names itself leader.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,7 +34,14 @@ type Workload struct {
 	hist *History
 	wg   sync.WaitGroup
 	stop context.CancelFunc
+
+	mu      sync.Mutex // guards avoided
+	avoided map[*Agent]time.Time
 }
+
+// avoidFor is how long a user stays away from a server that it could not
+// reach, as a real API client fails over to another address.
+const avoidFor = 2 * time.Second
 
 // NewWorkload returns a workload of users over keys named prefix-0..n-1,
 // sending each request to a random server of the cluster.
@@ -75,8 +83,7 @@ func (w *Workload) user(ctx context.Context, u int) {
 	rng := rand.New(rand.NewPCG(uint64(u), uint64(time.Now().UnixNano())))
 	for seq := 0; ctx.Err() == nil; seq++ {
 		key := w.Keys[rng.IntN(len(w.Keys))]
-		targets := w.Targets(u)
-		srv := targets[rng.IntN(len(targets))]
+		srv := w.pick(rng, w.Targets(u))
 		token := fmt.Sprintf("u%d-%d", u, seq)
 		switch p := rng.IntN(100); {
 		case p < 40:
@@ -99,6 +106,37 @@ func (w *Workload) user(ctx context.Context, u int) {
 	}
 }
 
+// pick returns a random target, preferring those not recently
+// unreachable.
+func (w *Workload) pick(rng *rand.Rand, targets []*Agent) *Agent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var ok []*Agent
+	for _, a := range targets {
+		if time.Now().After(w.avoided[a]) {
+			ok = append(ok, a)
+		}
+	}
+	if len(ok) == 0 {
+		ok = targets
+	}
+	return ok[rng.IntN(len(ok))]
+}
+
+// noteReach marks srv to be avoided for a while when out says the request
+// did not get an answer from it.
+func (w *Workload) noteReach(srv *Agent, out Output) {
+	if out.Status == StatusOK || strings.HasPrefix(out.Err, "5") {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.avoided == nil {
+		w.avoided = map[*Agent]time.Time{}
+	}
+	w.avoided[srv] = time.Now().Add(avoidFor)
+}
+
 // read records a linearizable read and returns what it saw and the job's
 // JobModifyIndex, with ok false when the read failed.
 func (w *Workload) read(u int, srv *Agent, key string) (JobState, uint64, bool) {
@@ -108,6 +146,7 @@ func (w *Workload) read(u int, srv *Agent, key string) (JobState, uint64, bool) 
 	job, _, err := srv.API().Job(ctx, key, nil)
 	cancel()
 	out := classify(err, false)
+	w.noteReach(srv, out)
 	if err == nil {
 		out.State = stateOf(job)
 	}
@@ -165,6 +204,7 @@ func (w *Workload) write(u int, srv *Agent, in Input, do func(context.Context) e
 	err := do(ctx)
 	cancel()
 	out := classify(err, true)
+	w.noteReach(srv, out)
 	w.hist.record(Op{Client: u, Node: srv.Name, Input: in, Output: out, Call: call, Return: w.hist.Now()})
 }
 
