@@ -39,6 +39,10 @@ type lagCoef struct {
 	coef float64
 }
 
+// TODO: estimation is by conditional sum of squares only. Exact Gaussian
+// maximum likelihood (a Kalman filter over the state space form) is not
+// implemented; it would help short series with large MA terms.
+//
 // ARIMA is a seasonal ARIMA model fitted by conditional sum of squares
 // (CSS) with gonum's Nelder-Mead, its AR and MA parts kept stationary and
 // invertible through a partial-autocorrelation parametrisation. Fit chooses
@@ -122,6 +126,15 @@ func (m *ARIMA) Update(v float64) {
 	e := w - m.predictOne()
 	m.wh.Push(w)
 	m.eh.Push(e)
+}
+
+// Next returns the one-step forecast.
+func (m *ARIMA) Next() float64 {
+	f := m.predictOne() + m.c
+	for _, d := range m.diff {
+		f -= d.coef * m.yh.At(m.yh.Len()-d.lag)
+	}
+	return f
 }
 
 // Predict iterates the model forward, undoes the differencing, and derives

@@ -9,19 +9,55 @@ import (
 // maxOrderFits caps the number of orders one stepwise search fits.
 const maxOrderFits = 24
 
+// kpssCritical is the 5% critical value of the KPSS level-stationarity
+// statistic.
+const kpssCritical = 0.463
+
 // chooseDifferencing returns the base order: one seasonal difference when
-// the series has a usable period, then one ordinary difference when what is
-// left still has a lag-one autocorrelation near one.
+// the series has a usable period, then one ordinary difference when the
+// KPSS test rejects level stationarity of what is left.
 func chooseDifferencing(y []float64, period int) ARIMAOrder {
 	o := ARIMAOrder{S: period}
 	if period > 0 {
 		o.SD = 1
 	}
-	w := difference(y, diffPoly(o))
-	if lagOneAutocorr(w) > 0.95 {
+	if kpss(difference(y, diffPoly(o))) > kpssCritical {
 		o.D = 1
 	}
 	return o
+}
+
+// kpss returns the KPSS statistic of w for level stationarity, with the
+// long-run variance estimated by a Bartlett kernel of the usual bandwidth.
+func kpss(w []float64) float64 {
+	n := len(w)
+	if n < 10 {
+		return 0
+	}
+	mu := mean(w)
+	var partial, sumSq float64
+	for _, v := range w {
+		partial += v - mu
+		sumSq += partial * partial
+	}
+	lags := int(4 * math.Pow(float64(n)/100, 0.25))
+	lrv := 0.0
+	for l := 0; l <= lags; l++ {
+		var c float64
+		for t := l; t < n; t++ {
+			c += (w[t] - mu) * (w[t-l] - mu)
+		}
+		c /= float64(n)
+		if l == 0 {
+			lrv += c
+			continue
+		}
+		lrv += 2 * (1 - float64(l)/float64(lags+1)) * c
+	}
+	if lrv <= 0 {
+		return 0
+	}
+	return sumSq / (float64(n) * float64(n) * lrv)
 }
 
 // search runs a stepwise order search from base and returns the fitted
@@ -256,26 +292,6 @@ func negated(xs []float64) []float64 {
 		xs[i] = -xs[i]
 	}
 	return xs
-}
-
-// lagOneAutocorr returns the lag-one autocorrelation of w.
-func lagOneAutocorr(w []float64) float64 {
-	if len(w) < 3 {
-		return 0
-	}
-	mu := mean(w)
-	var num, den float64
-	for t := range w {
-		d := w[t] - mu
-		den += d * d
-		if t > 0 {
-			num += d * (w[t-1] - mu)
-		}
-	}
-	if den == 0 {
-		return 0
-	}
-	return num / den
 }
 
 // ringOf returns a ring of capacity n holding the last n values of xs.

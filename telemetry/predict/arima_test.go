@@ -82,3 +82,29 @@ func TestARIMA_UpdateMatchesRefit(t *testing.T) {
 	}
 	assert.False(t, math.IsNaN(got))
 }
+
+func TestChooseDifferencing_KPSS(t *testing.T) {
+	walk := make([]float64, 2000)
+	shifted := sine(2000, 1e9, 1, 4)
+	for i := 1; i < len(walk); i++ {
+		walk[i] = walk[i-1] + sine(1, 1e9, 1, uint64(i))[0]
+	}
+	for i := 1500; i < len(shifted); i++ {
+		shifted[i] += 20
+	}
+	tests := []struct {
+		name  string
+		y     []float64
+		wantD int
+	}{
+		{"white noise", sine(2000, 1e9, 1, 5), 0},
+		{"stationary AR(2)", simulateAR2(2000, 0.6, -0.3, 4), 0},
+		{"random walk", walk, 1},
+		{"level shift", shifted, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.wantD, chooseDifferencing(tt.y, 0).D)
+		})
+	}
+}

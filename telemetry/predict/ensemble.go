@@ -14,11 +14,21 @@ const (
 	// keepWithin drops members whose recent error exceeds the best
 	// member's by more than this factor.
 	keepWithin = 1.5
+	// recentDecay is the weight the running one-step error of a member
+	// keeps at each new value; low, so that a member that just missed a
+	// level shift loses weight at once.
+	recentDecay = 0.5
 	// issuesPerHorizon is how many scored forecasts are issued per
 	// horizon, so that each observation is checked against that many.
 	issuesPerHorizon = 6
 )
 
+// TODO: the weights come from forecasts that matured before the newest
+// values, so a level shift inside the last horizon is not reflected yet:
+// members that revert to a long-run line (Linear) keep their weight and pull
+// the combination away from the new level until their errors mature. A
+// check of each member against the last few values would catch it sooner.
+//
 // Ensemble combines member models, weighting each by the inverse square of
 // its recent out-of-sample error over a scoring horizon. Fit holds out the
 // end of the series: members are fitted on the rest, then stream through
@@ -30,6 +40,7 @@ type Ensemble struct {
 	horizon int
 	every   int         // steps between scored forecasts
 	score   [][]float64 // recent mean absolute error by member and lead bucket; NaN if none yet
+	recent  []float64   // running one-step error per member; NaN if none yet
 	pending []issued
 	clock   int // steps seen since the last fit
 	fitted  []bool
@@ -71,9 +82,11 @@ func (m *Ensemble) Fit(y []float64, period int) error {
 	head, tail := y[:len(y)-hold], y[len(y)-hold:]
 	m.score = make([][]float64, len(m.members))
 	m.fitted = make([]bool, len(m.members))
+	m.recent = make([]float64, len(m.members))
 	m.pending, m.clock = nil, 0
 	var errs []error
 	for i, mem := range m.members {
+		m.recent[i] = math.NaN()
 		m.score[i] = make([]float64, leadBucket(m.horizon-1)+1)
 		for b := range m.score[i] {
 			m.score[i][b] = math.NaN()
@@ -118,9 +131,18 @@ func (m *Ensemble) Update(v float64) {
 	m.pending = kept
 
 	for i, mem := range m.members {
-		if m.fitted[i] {
-			mem.Update(v)
+		if !m.fitted[i] {
+			continue
 		}
+		if sf, ok := mem.(stepForecaster); ok {
+			e := math.Abs(v - sf.Next())
+			if math.IsNaN(m.recent[i]) {
+				m.recent[i] = e
+			} else {
+				m.recent[i] = recentDecay*m.recent[i] + (1-recentDecay)*e
+			}
+		}
+		mem.Update(v)
 	}
 	m.clock++
 	if m.clock%m.every == 0 {
@@ -180,21 +202,28 @@ func (m *Ensemble) weightsAt(lead int) []float64 {
 		return w
 	}
 	b := min(leadBucket(lead), leadBucket(m.horizon-1))
+	score := make([]float64, len(m.members))
 	best := math.Inf(1)
 	for i, s := range m.score {
-		if m.fitted[i] && !math.IsNaN(s[b]) {
-			best = math.Min(best, s[b])
+		score[i] = s[b]
+		if b == 0 && !math.IsNaN(m.recent[i]) && !math.IsNaN(s[b]) {
+			// One step ahead, the latest errors count as much as the
+			// matured ones.
+			score[i] = math.Sqrt((s[b]*s[b] + m.recent[i]*m.recent[i]) / 2)
+		}
+		if m.fitted[i] && !math.IsNaN(score[i]) {
+			best = math.Min(best, score[i])
 		}
 	}
 	var total float64
-	for i, s := range m.score {
+	for i, s := range score {
 		switch {
 		case !m.fitted[i]:
 		case math.IsInf(best, 1):
 			w[i] = 1
-		case math.IsNaN(s[b]) || s[b] > keepWithin*best:
+		case math.IsNaN(s) || s > keepWithin*best:
 		default:
-			w[i] = 1 / math.Max(s[b]*s[b], 1e-300)
+			w[i] = 1 / math.Max(s*s, 1e-300)
 		}
 		total += w[i]
 	}

@@ -28,6 +28,10 @@ type Forecast struct {
 }
 
 // Quantile returns the q-quantile of each step, assuming normal errors.
+//
+// TODO: skewed series (request counts near zero, spiky loads) would be
+// better served by empirical quantiles of past forecast errors than by the
+// normal assumption.
 func (f Forecast) Quantile(q float64) []float64 {
 	z := distuv.UnitNormal.Quantile(q)
 	out := make([]float64, len(f.Mean))

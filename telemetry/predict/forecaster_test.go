@@ -1,7 +1,9 @@
 package predict
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -141,5 +143,39 @@ func TestForecaster_ConstantAndSinglePointSeries(t *testing.T) {
 		for _, v := range fc.Mean {
 			assert.InDelta(t, 42, v, 1e-6)
 		}
+	}
+}
+
+func TestForecaster_PropertyNoPanicOnHostileStreams(t *testing.T) {
+	// Random streams of out-of-order, duplicated, gapped and non-finite
+	// samples must never panic, and forecasts must stay finite.
+	for seed := uint64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 99))
+			f, err := NewForecaster(Config{Step: time.Minute, Window: 200, RefitEvery: 40, MinPoints: 20})
+			require.NoError(t, err)
+			at := t0
+			for range 600 {
+				at = at.Add(time.Duration(r.IntN(5)-1) * time.Minute / 2)
+				v := 100 + 10*r.NormFloat64()
+				switch r.IntN(20) {
+				case 0:
+					v = math.NaN()
+				case 1:
+					v = math.Inf(1 - 2*r.IntN(2))
+				case 2:
+					at = at.Add(time.Duration(r.IntN(300)) * time.Minute)
+				case 3:
+					v = 1e15
+				}
+				require.NotPanics(t, func() { _ = f.Observe(at, v) })
+			}
+			require.NotPanics(t, func() { _ = f.Refit() })
+			fc, err := f.Forecast(30)
+			require.NoError(t, err)
+			for i := range fc.Mean {
+				assert.False(t, notFinite(fc.Mean[i]) || notFinite(fc.Std[i]), "step %d", i)
+			}
+		})
 	}
 }

@@ -93,12 +93,28 @@ func (m *HoltWinters) Fit(y []float64, period int) error {
 	return nil
 }
 
+// Next returns the one-step forecast.
+func (m *HoltWinters) Next() float64 {
+	f := m.level + m.p.Phi*m.trend
+	switch m.p.Season {
+	case SeasonAdditive:
+		f += m.season[m.pos]
+	case SeasonMultiplicative:
+		f *= m.season[m.pos]
+	}
+	return f
+}
+
 // Update runs one smoothing step on v.
 func (m *HoltWinters) Update(v float64) { m.step(v) }
 
 // Predict returns the damped-trend forecast with the seasonal state of each
 // future phase. The deviation follows the additive error model's variance,
 // scaled by the forecast for the multiplicative form.
+//
+// TODO: the multiplicative form's deviation is the additive formula applied
+// to relative errors; the exact variance of the multiplicative model (or a
+// simulation) is not implemented, so its intervals are approximate.
 func (m *HoltWinters) Predict(h int) Prediction {
 	p := Prediction{Mean: make([]float64, h), Std: make([]float64, h)}
 	phiSum, phiPow, variance := 0.0, 1.0, 1.0

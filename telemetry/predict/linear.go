@@ -56,6 +56,9 @@ func (m *Linear) Update(v float64) {
 	m.resid = v - m.line(m.t)
 }
 
+// Next returns the one-step forecast.
+func (m *Linear) Next() float64 { return m.line(m.t+1) + m.rho*m.resid }
+
 // Predict returns the regression line plus the decaying last residual.
 func (m *Linear) Predict(h int) Prediction {
 	p := Prediction{Mean: make([]float64, h), Std: make([]float64, h)}

@@ -43,6 +43,13 @@ type Model interface {
 	Predict(h int) Prediction
 }
 
+// stepForecaster is a model that gives its next one-step forecast in
+// constant time. The ensemble uses it to follow each member's latest
+// errors.
+type stepForecaster interface {
+	Next() float64
+}
+
 // Prediction holds a model's forecast: the expected value of each future
 // step and the standard deviation of its error.
 type Prediction struct {

@@ -129,3 +129,36 @@ func TestLinear_RecoversTrendAndSeason(t *testing.T) {
 		assert.InDelta(t, 3+0.5*float64(t0)+[]float64{2, -1, -1}[t0%3], f, 1e-3)
 	}
 }
+
+func TestModels_NextMatchesOneStepPredict(t *testing.T) {
+	y := shift(sine(800, 24, 1, 12), 50)
+	for _, mname := range ModelNames() {
+		t.Run(mname, func(t *testing.T) {
+			m, err := NewModel(mname, 24)
+			require.NoError(t, err)
+			sf, ok := m.(stepForecaster)
+			if !ok {
+				t.Skipf("%s has no constant-time one-step forecast", mname)
+			}
+			require.NoError(t, m.Fit(y[:700], 24))
+			for _, v := range y[700:] {
+				assert.InDelta(t, m.Predict(1).Mean[0], sf.Next(), 1e-9)
+				m.Update(v)
+			}
+		})
+	}
+}
+
+func TestEnsemble_OneStepWeightsFollowLatestMisses(t *testing.T) {
+	// A level shift right before the forecast: the member that kept the
+	// last value must outweigh the one still on the old level.
+	y := shift(sine(1200, 24, 0.2, 3), 100)
+	e, err := NewEnsemble(24, NewNaive(), NewSeasonalNaive())
+	require.NoError(t, err)
+	require.NoError(t, e.Fit(y, 24))
+	for range 3 {
+		e.Update(300)
+	}
+	w := e.weightsAt(0)
+	assert.Greater(t, w[0], w[1])
+}

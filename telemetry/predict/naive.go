@@ -31,6 +31,9 @@ func (m *Naive) Fit(y []float64, _ int) error {
 // Update records v as the last value.
 func (m *Naive) Update(v float64) { m.last, m.ok = v, true }
 
+// Next returns the one-step forecast: the last value.
+func (m *Naive) Next() float64 { return m.last }
+
 // Predict returns the last value for every step; the error grows like a
 // random walk.
 func (m *Naive) Predict(h int) Prediction { return constPrediction(h, m.last, m.sigma) }
@@ -69,6 +72,14 @@ func (m *SeasonalNaive) Update(v float64) {
 		m.period, m.hist = 1, telemetry.NewRing(1)
 	}
 	m.hist.Push(v)
+}
+
+// Next returns the one-step forecast: the value one period back.
+func (m *SeasonalNaive) Next() float64 {
+	if m.hist == nil || m.hist.Len() == 0 {
+		return 0
+	}
+	return m.hist.At(m.hist.Len() - m.period)
 }
 
 // Predict repeats the last period; the error grows with each period crossed.
