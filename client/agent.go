@@ -133,6 +133,9 @@ func (a *Agent) Start(ctx context.Context) error {
 			a.cfg.Devices.WatchHealth(ctx, a.cfg.DeviceHealthInterval, a.devicesChanged)
 		})
 	}
+	if a.cfg.TelemetryInterval > 0 {
+		a.goLoop(func() { a.newTelemetry().Run(ctx) })
+	}
 	a.logger.Info("client started", "node_name", a.Node().Name, "drivers", a.Node().Drivers,
 		"allocs_resumed", len(a.runnerList()))
 	return nil

@@ -74,6 +74,13 @@ type Config struct {
 	RetryMin, RetryMax time.Duration
 	// DeviceHealthInterval is how often device health is checked.
 	DeviceHealthInterval time.Duration
+	// TelemetryInterval is how often the node, its running tasks and its
+	// GPUs are sampled and the samples sent to the servers; 5s when zero,
+	// and no telemetry at all when negative.
+	TelemetryInterval time.Duration
+	// TelemetryBuffer bounds the samples kept while the servers cannot
+	// be reached; the oldest are dropped past it. 20000 when zero.
+	TelemetryBuffer int
 }
 
 // validate checks required fields and fills defaults.
@@ -92,6 +99,9 @@ func (c *Config) validate() error {
 	setDefault(&c.RetryMin, defaultRetryMin)
 	setDefault(&c.RetryMax, defaultRetryMax)
 	setDefault(&c.DeviceHealthInterval, defaultDeviceInterval)
+	if c.TelemetryInterval == 0 {
+		c.TelemetryInterval = defaultTelemetryInterval
+	}
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = c.RetryMin
 	}

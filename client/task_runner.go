@@ -44,9 +44,11 @@ type taskRunner struct {
 	killOnce sync.Once
 	done     chan struct{}
 
-	// mu guards state, mode and killTimeout.
-	mu          sync.Mutex
-	state       *api.TaskState
+	// mu guards state, handle, mode and killTimeout.
+	mu    sync.Mutex
+	state *api.TaskState
+	// handle is the running task; nil when it is not running.
+	handle      drivers.TaskHandle
 	mode        killMode
 	killTimeout time.Duration
 	reason      string
@@ -159,6 +161,8 @@ func (tr *taskRunner) runOnce(ctx context.Context) (*drivers.ExitResult, string)
 		}
 		return &drivers.ExitResult{Err: err}, ""
 	}
+	tr.setHandle(handle)
+	defer tr.setHandle(nil)
 	tr.setRunning()
 
 	waitCh := make(chan *drivers.ExitResult, 1)
@@ -217,6 +221,24 @@ func (tr *taskRunner) waitRestart() bool {
 		tr.finishKilled(nil)
 		return false
 	}
+}
+
+// Stats samples the running task's resource use; nil when the task is not
+// running.
+func (tr *taskRunner) Stats() *drivers.ResourceUsage {
+	tr.mu.Lock()
+	h := tr.handle
+	tr.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	return h.Stats()
+}
+
+func (tr *taskRunner) setHandle(h drivers.TaskHandle) {
+	tr.mu.Lock()
+	tr.handle = h
+	tr.mu.Unlock()
 }
 
 func (tr *taskRunner) killed() bool {
