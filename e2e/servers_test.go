@@ -75,8 +75,8 @@ func partitionLeader(r *run, cut func(ctx context.Context, old *Agent, majority 
 	r.check("majority keeps serving", r.waitAcked(200, recoverBound))
 	r.writesBack(faultAt)
 
+	healAt := r.w.hist.Since(time.Now()) // before the first rule goes
 	require.NoError(t, r.c.Heal(ctx))
-	healAt := r.w.hist.Since(time.Now())
 	r.verify()
 	r.row.Extra = oldLeaderWrites(r.w.hist, old, r.w.hist.Since(faultAt), healAt)
 }
@@ -98,7 +98,8 @@ func oldLeaderWrites(h *History, old *Agent, from, to int64) string {
 			counts[key]++
 		}
 	}
-	return fmt.Sprintf("writes to old leader while cut off: %d acknowledged (last %v after the cut), %d refused, %d fail, %d unknown",
+	return fmt.Sprintf("writes to old leader while cut off (%v to %v): %d acknowledged (last %v after the cut), %d refused, %d fail, %d unknown",
+		time.Duration(from).Round(time.Millisecond), time.Duration(to).Round(time.Millisecond),
 		counts[StatusOK], lastAck.Round(time.Millisecond), counts["refused"], counts[StatusFail], counts[StatusUnknown])
 }
 
