@@ -1,0 +1,80 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/constellation-sched/constellation/api"
+)
+
+// xidFallenOffBus is a critical XID: the GPU needs a reset.
+const xidFallenOffBus = 79
+
+// replaced returns a check for a running allocation of the job other
+// than the one with ID old.
+func replaced(old string) func(*api.Allocation) bool {
+	return func(a *api.Allocation) bool {
+		return a.ID != old && a.ClientStatus == api.AllocClientRunning &&
+			a.DesiredStatus == api.AllocDesiredRun
+	}
+}
+
+// stoppedFor returns a check for the allocation with ID id stopped by the
+// servers because its device failed.
+func stoppedFor(id string) func(*api.Allocation) bool {
+	return func(a *api.Allocation) bool {
+		return a.ID == id && a.DesiredStatus == api.AllocDesiredStop
+	}
+}
+
+// TestGPUCluster_DeviceHealth raises a critical XID on the GPU under a
+// running allocation and checks that the servers mark the GPU unhealthy,
+// stop the allocation and run its replacement on a healthy GPU.
+func TestGPUCluster_DeviceHealth(t *testing.T) {
+	tests := []struct {
+		name string
+		mock string
+		req  *api.DeviceRequest
+	}{
+		{name: "whole GPU", mock: "dgxa100", req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}},
+		{name: "MIG instance", mock: "dgxa100-mig", req: &api.DeviceRequest{Name: "gpu", Count: 1, MIGProfile: "1g.5gb"}},
+	}
+	servers := startCluster(t, 1)
+	c := waitLeader(t, servers).client
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := startClient(t, servers, clientOptions{name: fmt.Sprintf("n%d", i), mock: tt.mock})
+			waitNodeReady(t, c, node)
+			jobID := fmt.Sprintf("health-%d", i)
+			job := gpuJob(jobID, api.JobTypeService, tt.req, envScript)
+			job.Constraints = []*api.Constraint{{LTarget: "${node.id}", Operand: "=", RTarget: node.agent.NodeID()}}
+			registerJob(t, c, job)
+			first := waitAlloc(t, c, jobID, clientStatus(api.AllocClientRunning))
+			bad := onlyDevice(t, first).DeviceIDs[0]
+
+			require.NoError(t, node.inv.InjectMockXID(bad, xidFallenOffBus))
+
+			// The servers learn the GPU is unhealthy, stop the allocation on
+			// it and run a replacement on another GPU.
+			require.Eventually(t, func() bool { return !gpuStatus(t, c, bad).Healthy },
+				20*time.Second, 20*time.Millisecond, "device %s never reported unhealthy", bad)
+			stopped := waitAlloc(t, c, jobID, stoppedFor(first.ID))
+			assert.Equal(t, "alloc is stopped since a device it uses is unhealthy or gone", stopped.DesiredDescription)
+			next := waitAlloc(t, c, jobID, replaced(first.ID))
+			good := onlyDevice(t, next).DeviceIDs[0]
+			assert.NotEqual(t, bad, good)
+			assert.True(t, gpuStatus(t, c, good).Healthy)
+			assert.Equal(t, first.ID, next.PreviousAllocation)
+			assert.Equal(t, good, taskEnv(t, c, next.ID)["CUDA_VISIBLE_DEVICES"])
+
+			// The stopped allocation's process ends on the client.
+			waitAlloc(t, c, jobID, func(a *api.Allocation) bool {
+				return a.ID == first.ID && a.ClientTerminal()
+			})
+		})
+	}
+}
