@@ -60,7 +60,7 @@ func run(origins, refOrigins, m4Every, m4RefEvery, window int, noRef bool) error
 		fmt.Println("reference: ABSENT,", why, "- only the Go models are scored")
 		refCh <- nil
 	default:
-		fmt.Printf("reference: %s on the last %d origin(s) per series and every %d-th M4 series "+
+		fmt.Printf("reference: %s on the last %d origin(s) per series and one M4 series in %d "+
 			"(subsampled: statsmodels fits take seconds each)\n", why, min(refOrigins, origins), m4RefEvery)
 		models = append(models, "sm_holtwinters", "sm_arima")
 		go func() {

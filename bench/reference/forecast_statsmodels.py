@@ -22,14 +22,17 @@ from multiprocessing import Pool
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from statsmodels.tsa.arima.model import ARIMA
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+# statsmodels turns its convergence warnings back on when imported, so the
+# filter goes after the imports.
 warnings.filterwarnings("ignore")
 
 Z95 = norm.ppf(0.975)
 
 
 def holt_winters(y, h, period):
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     seasonal = "add" if period >= 2 and len(y) >= 3 * period else None
     model = ETSModel(pd.Series(y), error="add", trend="add", damped_trend=True,
                      seasonal=seasonal,
@@ -42,7 +45,6 @@ def holt_winters(y, h, period):
 
 
 def arima(y, h, period):
-    from statsmodels.tsa.arima.model import ARIMA
     if not (2 <= period and len(y) >= 4 * period):
         fc = ARIMA(y, order=(2, 1, 2)).fit().get_forecast(h)
         ci = fc.conf_int(alpha=0.05)
