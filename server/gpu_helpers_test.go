@@ -70,7 +70,7 @@ func startClient(t testing.TB, servers []*testServer, opts clientOptions) *testC
 		UpdateInterval:       20 * time.Millisecond,
 		RetryMin:             50 * time.Millisecond,
 		RetryMax:             500 * time.Millisecond,
-		DeviceHealthInterval: 50 * time.Millisecond,
+		DeviceHealthInterval: benchHealthInterval,
 		TelemetryInterval:    telemetry,
 	}, logger)
 	require.NoError(t, err)
