@@ -201,13 +201,19 @@ func (m *ARIMA) psiWeights(h int) []float64 {
 			ma[b.lag] = b.coef
 		}
 	}
+	terms := make([]lagCoef, 0, len(full))
+	for l, c := range full {
+		if c != 0 {
+			terms = append(terms, lagCoef{l, c})
+		}
+	}
 	psi := make([]float64, h)
 	psi[0] = 1
 	for j := 1; j < h; j++ {
 		psi[j] = ma[j]
-		for l, c := range full {
-			if l <= j {
-				psi[j] += c * psi[j-l]
+		for _, t := range terms {
+			if t.lag <= j {
+				psi[j] += t.coef * psi[j-t.lag]
 			}
 		}
 	}
