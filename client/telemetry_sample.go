@@ -66,7 +66,7 @@ func (ns *nodeSampler) sample(ctx context.Context) []*api.TelemetrySample {
 		for _, u := range ns.tasks() {
 			tp := fmt.Sprintf("alloc/%s/%s/", u.allocID, u.task)
 			add(tp+"cpu_percent", u.cpuPct)
-			add(tp+"memory_used_mb", float64(u.memory>>20))
+			add(tp+"memory_used_mb", float64(u.memory)/(1<<20))
 		}
 	}
 

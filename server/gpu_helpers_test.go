@@ -35,8 +35,11 @@ type clientOptions struct {
 	mock string
 	// wrap, when set, replaces the inventory the client sees.
 	wrap func(*gpu.Inventory) client.Devices
-	// telemetry is the telemetry interval; negative turns it off.
+	// telemetry is the telemetry interval; off when zero.
 	telemetry time.Duration
+	// before lists server addresses the client tries before the
+	// cluster's.
+	before []string
 }
 
 // startClient starts a client agent that talks to the given servers.
@@ -50,7 +53,7 @@ func startClient(t testing.TB, servers []*testServer, opts clientOptions) *testC
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	var addrs []string
+	addrs := append([]string(nil), opts.before...)
 	for _, ts := range servers {
 		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(ts.ports[0]))
 	}
