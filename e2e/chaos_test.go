@@ -30,6 +30,14 @@ const (
 	gapBound = 5 * time.Second
 )
 
+// Workload sizes: how many writes must be acknowledged before a fault is
+// injected, and after it, before the scenario heals and checks. They size
+// the suite to about ten minutes on two cores.
+const (
+	ackedBefore = 200
+	ackedAfter  = 300
+)
+
 // imageErr is set when the agent image is missing; the scenarios fail on
 // it, the checker's own tests still run.
 var imageErr error
@@ -60,6 +68,7 @@ type run struct {
 // the client nodes, and prepares a workload (not started).
 func newRun(t *testing.T, scenario, fault string) *run {
 	require.NoError(t, imageErr)
+	_ = os.RemoveAll(outDir(t)) // what an earlier run of this test left
 	r := &run{t: t, start: time.Now(), row: &Row{Scenario: scenario, Fault: fault}}
 	opts := defaultOptions()
 	r.c = NewCluster(t, opts)

@@ -30,7 +30,7 @@ func TestChaos_LossyNetworkBetweenServers(t *testing.T) {
 	r := newRun(t, "7 loss+latency", "")
 	ctx := context.Background()
 	r.w.Start()
-	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
+	require.NoError(t, r.waitAcked(ackedBefore, time.Minute), "workload made no progress before the fault")
 
 	deg, err := r.c.Degrade(ctx, r.c.Servers(), 0.20, 100*time.Millisecond)
 	require.NoError(t, err)

@@ -22,7 +22,7 @@ func TestChaos_RollingRestart(t *testing.T) {
 	ctx := context.Background()
 	p := startProber(r.c)
 	r.w.Start()
-	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
+	require.NoError(t, r.waitAcked(ackedBefore, time.Minute), "workload made no progress before the fault")
 
 	for _, s := range r.c.Servers() {
 		require.NoError(t, s.Stop(ctx), "stop %s", s.Name)
@@ -130,13 +130,13 @@ func TestChaos_AllServersKilledMidWrite(t *testing.T) {
 	r := newRun(t, "6 all servers kill -9", "docker kill -s KILL on every server at once mid-write, restart all")
 	r.w.Think = 5 * time.Millisecond // a burst
 	r.w.Start()
-	require.NoError(t, r.waitAcked(150, time.Minute), "workload made no progress before the fault")
+	require.NoError(t, r.waitAcked(ackedBefore, time.Minute), "workload made no progress before the fault")
 
 	r.check("kill every server", everyServer(r.c, (*Agent).Kill))
 	faultAt := time.Now()
 	require.NoError(t, everyServer(r.c, (*Agent).Start))
 	r.newLeader(faultAt, r.c.Servers(), recoverBound)
-	r.check("writes accepted again", r.waitAcked(100, recoverBound))
+	r.check("writes accepted again", r.waitAcked(ackedAfter, 2*recoverBound))
 	r.writesBack(faultAt)
 	r.verify()
 }

@@ -20,12 +20,12 @@ func TestChaos_LeaderKilledDuringWrites(t *testing.T) {
 	old, err := r.c.WaitLeader(ctx, r.c.Servers())
 	require.NoError(t, err)
 	r.w.Start()
-	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
+	require.NoError(t, r.waitAcked(ackedBefore, time.Minute), "workload made no progress before the fault")
 
 	require.NoError(t, old.Kill(ctx))
 	faultAt := time.Now()
 	r.newLeader(faultAt, r.c.Others(old), leaderBound)
-	r.check("writes accepted again", r.waitAcked(100, recoverBound))
+	r.check("writes accepted again", r.waitAcked(ackedAfter, 2*recoverBound))
 	r.writesBack(faultAt)
 
 	require.NoError(t, old.Start(ctx))
@@ -66,13 +66,13 @@ func partitionLeader(r *run, cut func(ctx context.Context, old *Agent, majority 
 		return majority
 	}
 	r.w.Start()
-	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
+	require.NoError(t, r.waitAcked(ackedBefore, time.Minute), "workload made no progress before the fault")
 
 	require.NoError(t, cut(ctx, old, majority))
 	faultAt := time.Now()
 	r.newLeader(faultAt, majority, leaderBound)
 	r.check("old leader steps down", waitStepDown(r.c, old, leaderBound))
-	r.check("majority keeps serving", r.waitAcked(200, recoverBound))
+	r.check("majority keeps serving", r.waitAcked(ackedAfter, 2*recoverBound))
 	r.writesBack(faultAt)
 
 	healAt := r.w.hist.Since(time.Now()) // before the first rule goes
@@ -125,13 +125,13 @@ func TestChaos_FollowerPaused(t *testing.T) {
 	follower := r.c.Others(leader)[0]
 	watch := watchLeaders(r.c, r.c.Others(follower))
 	r.w.Start()
-	require.NoError(t, r.waitAcked(100, time.Minute), "workload made no progress before the fault")
+	require.NoError(t, r.waitAcked(ackedBefore, time.Minute), "workload made no progress before the fault")
 
 	require.NoError(t, follower.Pause(ctx))
 	faultAt := time.Now()
 	hold(8 * time.Second)
 	require.NoError(t, follower.Unpause(ctx))
-	r.check("writes continue", r.waitAcked(100, recoverBound))
+	r.check("writes continue", r.waitAcked(ackedAfter, 2*recoverBound))
 	r.writesBack(faultAt)
 
 	changes := watch.stop()
