@@ -220,7 +220,7 @@ func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &ce):
 		code = ce.code
-	case errors.Is(err, ErrNotLeader):
+	case errors.Is(err, ErrNotLeader), errors.Is(err, ErrOutcomeUnknown):
 		code = http.StatusServiceUnavailable
 	case errors.Is(err, fsm.ErrMalformedCommand), errors.Is(err, fsm.ErrAmbiguousPrefix):
 		code = http.StatusBadRequest

@@ -17,8 +17,13 @@ import (
 )
 
 // ErrNotLeader is returned by writes when this server is not the leader and
-// cannot forward the request.
+// cannot forward the request. Nothing was applied: the write may be retried.
 var ErrNotLeader = errors.New("no cluster leader")
+
+// ErrOutcomeUnknown is returned by writes whose command reached Raft but
+// whose commit was not confirmed: leadership was lost or the server shut
+// down first. The write may or may not have been applied.
+var ErrOutcomeUnknown = errors.New("write outcome unknown: leadership was lost before the write was confirmed; read the object back before retrying")
 
 const raftApplyTimeout = 30 * time.Second
 
@@ -87,8 +92,11 @@ func (s *Server) raftApply(t fsm.MessageType, req any) (uint64, error) {
 	}
 	f := s.raft.Apply(buf, raftApplyTimeout)
 	if err := f.Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
+		switch {
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout):
 			return 0, fmt.Errorf("apply %s: %w", t, ErrNotLeader)
+		case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrRaftShutdown):
+			return 0, fmt.Errorf("apply %s: %w", t, ErrOutcomeUnknown)
 		}
 		return 0, fmt.Errorf("apply %s: %w", t, err)
 	}
