@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -138,8 +139,13 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
-		writeError(w, errorf(http.StatusBadGateway, "forward to leader at %s: %v; retry shortly", addr, err))
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		var oe *net.OpError
+		if r.Method == http.MethodGet || (errors.As(err, &oe) && oe.Op == "dial") {
+			writeError(w, errorf(http.StatusBadGateway, "forward to leader at %s: %v; retry shortly", addr, err))
+			return
+		}
+		writeError(w, errorf(http.StatusBadGateway, "forward to leader at %s broke off (%v): %v", addr, err, ErrOutcomeUnknown))
 	}
 	r.Header.Set(api.HeaderForwarded, s.config.Name)
 	proxy.ServeHTTP(w, r)
