@@ -29,6 +29,7 @@ func main() {
 	dataFlag := flag.String("data", "", "NAB data folder (default ../shared/data/nab from the module root)")
 	skipRef := flag.Bool("no-reference", false, "skip the scikit-learn reference")
 	only := flag.String("only", "", "evaluate only this detector kind")
+	flag.BoolVar(&detail, "detail", false, "print per-file counts on the standard profile")
 	flag.Parse()
 	if err := run(*dataFlag, *only, !*skipRef); err != nil {
 		slog.Error("anomaly evaluation failed", "error", err)
@@ -80,6 +81,11 @@ func run(dir, only string, withRef bool) error {
 		}
 		e.elapsed, e.points = time.Since(start), points(corpus)
 		entries = append(entries, e)
+		if detail {
+			if err := printDetail(corpus, profiles[0], scores, e.outcomes[0].Threshold); err != nil {
+				return err
+			}
+		}
 	}
 
 	// The published detectors' own result files, as a check of the scorer.
@@ -219,4 +225,21 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// detail is set by -detail.
+var detail bool
+
+// printDetail prints, per file, the windows found and missed and the false
+// positives at threshold under profile p.
+func printDetail(c *nab.Corpus, p nab.Profile, scores [][]float64, threshold float64) error {
+	for i, f := range c.Files {
+		one := &nab.Corpus{Files: []nab.File{f}}
+		out, err := nab.NewScorer(one, p).Score(scores[i:i+1], threshold)
+		if err != nil {
+			return fmt.Errorf("detail %s: %w", f.Name, err)
+		}
+		fmt.Printf("  %-58s TP %d FN %d FP %3d raw %6.2f\n", f.Name, out.TP, out.FN, out.FP, out.Raw)
+	}
+	return nil
 }

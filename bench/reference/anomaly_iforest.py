@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 
 WINDOW = 2016   # a week of five-minute samples, as the Go detectors use
-RETRAIN = 512   # points between refits (the Go forest uses 256; sklearn fits cost more)
+RETRAIN = 1024  # points between refits (the Go forest uses 256; sklearn fits cost more)
 SHINGLE = 4     # consecutive values per point, newest first
 WARMUP = 150
 

@@ -45,7 +45,7 @@ func DefaultConfig() Config {
 		SampleSize:   256,
 		RetrainEvery: 256,
 		Shingle:      8,
-		Holdoff:      200,
+		Holdoff:      100,
 		Seed:         1,
 	}
 }

@@ -16,10 +16,11 @@
 //     exponentially weighted residual deviations;
 //   - IsolationForest: an isolation forest over recent shingles, trained on
 //     a sample of the sliding window and retrained every RetrainEvery points;
-//   - Combined: the isolation forest fused with a local-spread feature that
-//     catches flatlines and new oscillations, with a hold-off after each
-//     alert so that one event raises one alert; it scores best of these on
-//     the Numenta Anomaly Benchmark (make eval-anomaly).
+//   - Combined: the distance from the recent shingle to its nearest
+//     neighbour in the window (relative to past such distances), fused with
+//     a flatline feature, with a hold-off after each alert so that one
+//     event raises one alert; it scores best of these on the Numenta
+//     Anomaly Benchmark (make eval-anomaly).
 //
 // A Tracker turns flags into Events: repeated flags for one ongoing event
 // are merged, and each event gets a kind (spike, drop, level shift,

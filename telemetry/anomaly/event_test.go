@@ -74,8 +74,9 @@ func TestTracker_PlantedEvents(t *testing.T) {
 		}
 
 		for _, ev := range got {
-			t.Logf("seed %d: %s %v..%v peak %.2f flags %d", seed, ev.Kind,
-				ev.Start.Sub(epoch)/time.Minute, ev.End.Sub(epoch)/time.Minute, ev.PeakScore, ev.Flags)
+			t.Logf("seed %d: %s rows %d..%d peak %.2f flags %d", seed, ev.Kind,
+				int(ev.Start.Sub(epoch)/time.Minute), int(ev.End.Sub(epoch)/time.Minute),
+				ev.PeakScore, ev.Flags)
 		}
 		require.Len(t, got, len(events), "seed %d", seed)
 		for i, want := range events {

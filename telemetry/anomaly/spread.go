@@ -2,41 +2,46 @@ package anomaly
 
 import "math"
 
-// logSpread tracks the logarithm of a local spread with an exponentially
-// weighted mean and variance, and scores a new spread by how far its
-// logarithm lies from that mean. A spread that collapses (a flatline) and
-// one that grows (a new oscillation) both score high.
-type logSpread struct {
-	alpha float64
-	mean  float64
-	vari  float64
+const (
+	// flatQuantile is the low quantile of the window's log spreads that a
+	// new spread must fall below to count as a collapse.
+	flatQuantile = 0.001
+	// flatScale sets how fast the flatline score grows with the gap: a
+	// spread e^2 (about 7.4) times below the quantile scores 0.5.
+	flatScale = 4
+)
+
+// flatFeature scores a collapse of the local spread below anything the
+// window has seen: the gap, in natural-log units, between the log of the
+// latest spread and the window's low quantile of log spreads. A series
+// whose spread often collapses (one that sits on a constant between
+// bursts) has a low quantile already and does not score.
+type flatFeature struct {
+	logs  *sortedWindow
 	scale float64 // typical spread, to put a floor under zero spreads
 	n     int
 }
 
-func newLogSpread(alpha float64) *logSpread {
-	return &logSpread{alpha: alpha}
+func newFlatFeature(window int) *flatFeature {
+	return &flatFeature{logs: newSortedWindow(window)}
 }
 
-// observe scores spread s against the history, then adds it.
-func (l *logSpread) observe(s float64) float64 {
-	l.scale += math.Max(l.alpha, 1/float64(l.n+1)) * (s - l.scale)
-	floor := math.Max(l.scale*1e-3, 1e-12)
-	x := math.Log(math.Max(s, floor))
-	l.n++
-	if l.n == 1 {
-		l.mean = x
+// observe scores spread s against the window, then adds it.
+func (f *flatFeature) observe(s float64) float64 {
+	if math.IsNaN(s) {
 		return 0
 	}
-	var score float64
-	if l.n > 20 {
-		score = zScore(deviation(x, l.mean, math.Sqrt(l.vari)+0.1))
+	if !math.IsInf(s, 0) {
+		f.n++
+		f.scale += math.Max(0.005, 1/float64(f.n)) * (s - f.scale)
 	}
-	// Until 1/alpha spreads are in, weigh them equally (a running mean and
-	// variance); after that, exponentially.
-	a := math.Max(l.alpha, 1/float64(l.n))
-	d := x - l.mean
-	l.mean += a * d
-	l.vari = (1 - a) * (l.vari + a*d*d)
+	x := math.Log(math.Max(s, math.Max(f.scale*1e-3, 1e-12)))
+	var score float64
+	if f.logs.len() > 100 {
+		if gap := f.logs.quantile(flatQuantile) - x; gap > 0 {
+			score = gap * gap / (gap*gap + flatScale)
+		}
+	}
+	f.logs.add(x)
 	return score
 }

@@ -58,8 +58,12 @@ func newSortedWindow(capacity int) *sortedWindow {
 	}
 }
 
-// add inserts v, evicting the oldest value when the window is full.
+// add inserts v, evicting the oldest value when the window is full. NaN is
+// stored as +Inf so that the order stays total.
 func (w *sortedWindow) add(v float64) {
+	if math.IsNaN(v) {
+		v = math.Inf(1)
+	}
 	if old, ok := w.order.push(v); ok {
 		i := sort.SearchFloat64s(w.sorted, old)
 		copy(w.sorted[i:], w.sorted[i+1:])
@@ -83,7 +87,11 @@ func (w *sortedWindow) quantile(q float64) float64 {
 	lo := int(math.Floor(pos))
 	hi := min(lo+1, n-1)
 	frac := pos - float64(lo)
-	return w.sorted[lo]*(1-frac) + w.sorted[hi]*frac
+	a, b := w.sorted[lo], w.sorted[hi]
+	if frac == 0 || a == b {
+		return a
+	}
+	return a + frac*(b-a)
 }
 
 func (w *sortedWindow) median() float64 { return w.quantile(0.5) }
