@@ -18,7 +18,13 @@ import (
 	"github.com/constellation-sched/constellation/drivers"
 	"github.com/constellation-sched/constellation/drivers/exec"
 	gpudriver "github.com/constellation-sched/constellation/drivers/gpu"
+	"github.com/constellation-sched/constellation/internal/gossip"
 )
+
+// benchHealthInterval is the clients' device health-check interval in
+// the failover benchmark (startClient's setting), the figure the failover
+// time is compared with.
+const benchHealthInterval = 50 * time.Millisecond
 
 // testClient is a real client agent of a test cluster, with the exec and
 // gpu drivers and its own HTTP listener for logs.
@@ -218,4 +224,40 @@ func (o *onlyDevices) filter(groups []*api.DeviceGroup) []*api.DeviceGroup {
 		}
 	}
 	return out
+}
+
+// startSingleServer starts a one-server cluster for tests and benchmarks
+// that have only a testing.TB, and waits for it to lead.
+func startSingleServer(tb testing.TB) *testServer {
+	tb.Helper()
+	var ports [3]int
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(tb, err)
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	ts := &testServer{name: "s1", dataDir: tb.TempDir(), ports: ports}
+	httpAddr := "127.0.0.1:" + strconv.Itoa(ts.ports[0])
+	cfg := DefaultConfig()
+	cfg.Name, cfg.DataDir, cfg.RaftPort, cfg.HTTPAddr = ts.name, ts.dataDir, ts.ports[1], httpAddr
+	cfg.BootstrapExpect = 1
+	cfg.HeartbeatTTL = 2 * time.Second
+	srv, err := New(cfg, testLogger())
+	require.NoError(tb, err)
+	pool, err := gossip.New(gossip.Config{
+		Name: ts.name, BindAddr: "127.0.0.1", BindPort: ts.ports[2], Fast: true,
+		Meta: gossip.Meta{Role: gossip.RoleServer, HTTPAddr: httpAddr, RaftAddr: srv.RaftAddr(), Bootstrap: 1},
+	}, testLogger())
+	require.NoError(tb, err)
+	srv.Start(pool)
+	ln, err := net.Listen("tcp", httpAddr)
+	require.NoError(tb, err)
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	ts.srv, ts.pool, ts.http = srv, pool, hs
+	ts.client = api.NewClient(httpAddr).WithHTTPClient(&http.Client{Timeout: 10 * time.Second})
+	tb.Cleanup(ts.stop)
+	require.Eventually(tb, srv.leaderReady, 30*time.Second, 10*time.Millisecond, "no leader")
+	return ts
 }
