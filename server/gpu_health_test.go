@@ -80,12 +80,26 @@ func TestGPUCluster_DeviceHealth(t *testing.T) {
 	}
 }
 
-// BenchmarkGPUCluster_DeviceFailover measures the time from a critical XID
-// on the GPU under a running allocation to its replacement running on a
-// healthy GPU, seen through the API. It reports the figure beside the
-// clients' health-check interval, and the part of it until the servers
-// list the device as unhealthy.
+// BenchmarkGPUCluster_DeviceFailover measures the time from a GPU failing
+// under a running allocation to the allocation's replacement running on a
+// healthy GPU, seen through the API, and the part of it until the servers
+// list the device as unhealthy. An XID arrives as an NVML event; a GPU
+// that fell off the bus is found by the clients' health poll, so its
+// figure is compared with the health-check interval, also reported.
 func BenchmarkGPUCluster_DeviceFailover(b *testing.B) {
+	faults := []struct {
+		name   string
+		inject func(*testClient, string) error
+	}{
+		{"xid_event", func(tc *testClient, id string) error { return tc.inv.InjectMockXID(id, xidFallenOffBus) }},
+		{"gpu_lost_poll", func(tc *testClient, id string) error { return tc.inv.FailMockDevice(id, true) }},
+	}
+	for _, f := range faults {
+		b.Run(f.name, func(b *testing.B) { benchFailover(b, f.inject) })
+	}
+}
+
+func benchFailover(b *testing.B, inject func(*testClient, string) error) {
 	ts := startSingleServer(b)
 	c := ts.client
 	servers := []*testServer{ts}
@@ -93,18 +107,13 @@ func BenchmarkGPUCluster_DeviceFailover(b *testing.B) {
 	// A dgxa100 node has eight GPUs: seven failovers each. Fresh nodes
 	// join, outside the timer, when the healthy GPUs run out.
 	var node *testClient
-	failovers := 0
-	newNode := func() {
-		node = startClient(b, servers, clientOptions{name: fmt.Sprintf("n%d", failovers), mock: "dgxa100"})
-		waitNodeReady(b, c, node)
-	}
 	var total, detect time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		if failovers%7 == 0 {
-			newNode()
+		if i%7 == 0 {
+			node = startClient(b, servers, clientOptions{name: fmt.Sprintf("n%d", i), mock: "dgxa100"})
+			waitNodeReady(b, c, node)
 		}
-		failovers++
 		jobID := fmt.Sprintf("failover-%d", i)
 		job := gpuJob(jobID, api.JobTypeService, &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, "exec sleep 600")
 		job.Constraints = []*api.Constraint{{LTarget: "${node.id}", Operand: "=", RTarget: node.agent.NodeID()}}
@@ -113,8 +122,9 @@ func BenchmarkGPUCluster_DeviceFailover(b *testing.B) {
 		bad := first.Resources["t"].Devices[0].DeviceIDs[0]
 		b.StartTimer()
 
+		// The timed part: fault, detection, replacement running.
 		start := time.Now()
-		require.NoError(b, node.inv.InjectMockXID(bad, xidFallenOffBus))
+		require.NoError(b, inject(node, bad))
 		unhealthyAt := pollUntil(b, func() bool { return !gpuStatus(b, c, bad).Healthy })
 		pollUntil(b, func() bool { return runningReplacement(c, jobID, first.ID) })
 		total += time.Since(start)
@@ -126,9 +136,10 @@ func BenchmarkGPUCluster_DeviceFailover(b *testing.B) {
 		b.StartTimer()
 	}
 	n := float64(b.N)
-	b.ReportMetric(float64(total.Milliseconds())/n, "ms_to_running_elsewhere")
-	b.ReportMetric(float64(detect.Milliseconds())/n, "ms_to_unhealthy_at_servers")
+	b.ReportMetric(float64(total.Microseconds())/1000/n, "ms_to_running_elsewhere")
+	b.ReportMetric(float64(detect.Microseconds())/1000/n, "ms_to_unhealthy_at_servers")
 	b.ReportMetric(float64(benchHealthInterval.Milliseconds()), "ms_health_check_interval")
+	// ns/op would count the polling too; the figures above say it.
 	b.ReportMetric(0, "ns/op")
 }
 
