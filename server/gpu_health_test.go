@@ -32,17 +32,24 @@ func stoppedFor(id string) func(*api.Allocation) bool {
 	}
 }
 
-// TestGPUCluster_DeviceHealth raises a critical XID on the GPU under a
-// running allocation and checks that the servers mark the GPU unhealthy,
+// TestGPUCluster_DeviceHealth fails the GPU under a running allocation
+// (a critical XID event, or a GPU lost to the health poll) and checks that the servers mark the GPU unhealthy,
 // stop the allocation and run its replacement on a healthy GPU.
 func TestGPUCluster_DeviceHealth(t *testing.T) {
+	xid := func(tc *testClient, id string) error { return tc.inv.InjectMockXID(id, xidFallenOffBus) }
+	lost := func(tc *testClient, id string) error { return tc.inv.FailMockDevice(id, true) }
 	tests := []struct {
-		name string
-		mock string
-		req  *api.DeviceRequest
+		name   string
+		mock   string
+		req    *api.DeviceRequest
+		inject func(*testClient, string) error
 	}{
-		{name: "whole GPU", mock: "dgxa100", req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}},
-		{name: "MIG instance", mock: "dgxa100-mig", req: &api.DeviceRequest{Name: "gpu", Count: 1, MIGProfile: "1g.5gb"}},
+		{name: "XID on a whole GPU", mock: "dgxa100",
+			req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, inject: xid},
+		{name: "XID on a MIG instance", mock: "dgxa100-mig",
+			req: &api.DeviceRequest{Name: "gpu", Count: 1, MIGProfile: "1g.5gb"}, inject: xid},
+		{name: "GPU fallen off the bus", mock: "dgxh100",
+			req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, inject: lost},
 	}
 	servers := startCluster(t, 1)
 	c := waitLeader(t, servers).client
@@ -57,7 +64,7 @@ func TestGPUCluster_DeviceHealth(t *testing.T) {
 			first := waitAlloc(t, c, jobID, clientStatus(api.AllocClientRunning))
 			bad := onlyDevice(t, first).DeviceIDs[0]
 
-			require.NoError(t, node.inv.InjectMockXID(bad, xidFallenOffBus))
+			require.NoError(t, tt.inject(node, bad))
 
 			// The servers learn the GPU is unhealthy, stop the allocation on
 			// it and run a replacement on another GPU.
