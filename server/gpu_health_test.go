@@ -33,8 +33,9 @@ func stoppedFor(id string) func(*api.Allocation) bool {
 }
 
 // TestGPUCluster_DeviceHealth fails the GPU under a running allocation
-// (a critical XID event, or a GPU lost to the health poll) and checks that the servers mark the GPU unhealthy,
-// stop the allocation and run its replacement on a healthy GPU.
+// (a critical XID event, or a GPU lost to the health poll) and checks
+// that the servers mark the GPU unhealthy, stop the allocation and run
+// its replacement on a healthy GPU.
 func TestGPUCluster_DeviceHealth(t *testing.T) {
 	xid := func(tc *testClient, id string) error { return tc.inv.InjectMockXID(id, xidFallenOffBus) }
 	lost := func(tc *testClient, id string) error { return tc.inv.FailMockDevice(id, true) }
