@@ -32,10 +32,10 @@ const (
 
 // Workload sizes: how many writes must be acknowledged before a fault is
 // injected, and after it, before the scenario heals and checks. They size
-// the suite to about ten minutes on two cores.
+// the suite to under ten minutes on two cores.
 const (
-	ackedBefore = 200
-	ackedAfter  = 300
+	ackedBefore = 300
+	ackedAfter  = 600
 )
 
 // imageErr is set when the agent image is missing; the scenarios fail on
