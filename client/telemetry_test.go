@@ -80,7 +80,8 @@ func TestTelemetryShipper_Rounds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := &recordingSink{fail: tt.failing > 0}
-			ts := newTelemetryShipper("n1", time.Second, tt.limit, counter(tt.perRound), sink.send, slog.New(slog.DiscardHandler))
+			ts := newTelemetryShipper("n1", time.Second, tt.limit, counter(tt.perRound),
+				sink.send, slog.New(slog.DiscardHandler))
 			for range tt.failing {
 				ts.round(context.Background())
 			}

@@ -10,10 +10,27 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/constellation-sched/constellation/api"
+	"github.com/constellation-sched/constellation/scheduler"
 )
 
 // xidFallenOffBus is a critical XID: the GPU needs a reset.
 const xidFallenOffBus = 79
+
+// injectXID raises a critical XID on a device, as an NVML event.
+func injectXID(tc *testClient, id string) error {
+	return tc.inv.InjectMockXID(id, xidFallenOffBus)
+}
+
+// failGPU makes a GPU answer as one fallen off the bus, for the health
+// poll to find.
+func failGPU(tc *testClient, id string) error {
+	return tc.inv.FailMockDevice(id, true)
+}
+
+// onNode pins a job to the client's node.
+func onNode(tc *testClient) []*api.Constraint {
+	return []*api.Constraint{{LTarget: "${node.id}", Operand: "=", RTarget: tc.agent.NodeID()}}
+}
 
 // replaced returns a check for a running allocation of the job other
 // than the one with ID old.
@@ -37,8 +54,6 @@ func stoppedFor(id string) func(*api.Allocation) bool {
 // that the servers mark the GPU unhealthy, stop the allocation and run
 // its replacement on a healthy GPU.
 func TestGPUCluster_DeviceHealth(t *testing.T) {
-	xid := func(tc *testClient, id string) error { return tc.inv.InjectMockXID(id, xidFallenOffBus) }
-	lost := func(tc *testClient, id string) error { return tc.inv.FailMockDevice(id, true) }
 	tests := []struct {
 		name   string
 		mock   string
@@ -46,11 +61,11 @@ func TestGPUCluster_DeviceHealth(t *testing.T) {
 		inject func(*testClient, string) error
 	}{
 		{name: "XID on a whole GPU", mock: "dgxa100",
-			req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, inject: xid},
+			req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, inject: injectXID},
 		{name: "XID on a MIG instance", mock: "dgxa100-mig",
-			req: &api.DeviceRequest{Name: "gpu", Count: 1, MIGProfile: "1g.5gb"}, inject: xid},
+			req: &api.DeviceRequest{Name: "gpu", Count: 1, MIGProfile: "1g.5gb"}, inject: injectXID},
 		{name: "GPU fallen off the bus", mock: "dgxh100",
-			req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, inject: lost},
+			req: &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, inject: failGPU},
 	}
 	servers := startCluster(t, 1)
 	c := waitLeader(t, servers).client
@@ -60,7 +75,7 @@ func TestGPUCluster_DeviceHealth(t *testing.T) {
 			waitNodeReady(t, c, node)
 			jobID := fmt.Sprintf("health-%d", i)
 			job := gpuJob(jobID, api.JobTypeService, tt.req, envScript)
-			job.Constraints = []*api.Constraint{{LTarget: "${node.id}", Operand: "=", RTarget: node.agent.NodeID()}}
+			job.Constraints = onNode(node)
 			registerJob(t, c, job)
 			first := waitAlloc(t, c, jobID, clientStatus(api.AllocClientRunning))
 			bad := onlyDevice(t, first).DeviceIDs[0]
@@ -72,7 +87,7 @@ func TestGPUCluster_DeviceHealth(t *testing.T) {
 			require.Eventually(t, func() bool { return !gpuStatus(t, c, bad).Healthy },
 				20*time.Second, 20*time.Millisecond, "device %s never reported unhealthy", bad)
 			stopped := waitAlloc(t, c, jobID, stoppedFor(first.ID))
-			assert.Equal(t, "alloc is stopped since a device it uses is unhealthy or gone", stopped.DesiredDescription)
+			assert.Equal(t, scheduler.DescDeviceFailed, stopped.DesiredDescription)
 			next := waitAlloc(t, c, jobID, replaced(first.ID))
 			good := onlyDevice(t, next).DeviceIDs[0]
 			assert.NotEqual(t, bad, good)
@@ -99,8 +114,8 @@ func BenchmarkGPUCluster_DeviceFailover(b *testing.B) {
 		name   string
 		inject func(*testClient, string) error
 	}{
-		{"xid_event", func(tc *testClient, id string) error { return tc.inv.InjectMockXID(id, xidFallenOffBus) }},
-		{"gpu_lost_poll", func(tc *testClient, id string) error { return tc.inv.FailMockDevice(id, true) }},
+		{"xid_event", injectXID},
+		{"gpu_lost_poll", failGPU},
 	}
 	for _, f := range faults {
 		b.Run(f.name, func(b *testing.B) { benchFailover(b, f.inject) })
@@ -123,8 +138,9 @@ func benchFailover(b *testing.B, inject func(*testClient, string) error) {
 			waitNodeReady(b, c, node)
 		}
 		jobID := fmt.Sprintf("failover-%d", i)
-		job := gpuJob(jobID, api.JobTypeService, &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}, "exec sleep 600")
-		job.Constraints = []*api.Constraint{{LTarget: "${node.id}", Operand: "=", RTarget: node.agent.NodeID()}}
+		req := &api.DeviceRequest{Name: "nvidia/gpu", Count: 1}
+		job := gpuJob(jobID, api.JobTypeService, req, "exec sleep 600")
+		job.Constraints = onNode(node)
 		registerJob(b, c, job)
 		first := waitAlloc(b, c, jobID, clientStatus(api.AllocClientRunning))
 		bad := first.Resources["t"].Devices[0].DeviceIDs[0]
@@ -173,7 +189,8 @@ func runningReplacement(c *api.Client, jobID, old string) bool {
 		return false
 	}
 	for _, s := range stubs {
-		if s.ID != old && s.DesiredStatus == api.AllocDesiredRun && s.ClientStatus == api.AllocClientRunning {
+		if s.ID != old && s.DesiredStatus == api.AllocDesiredRun &&
+			s.ClientStatus == api.AllocClientRunning {
 			return true
 		}
 	}

@@ -131,7 +131,8 @@ func registerJob(t testing.TB, c *api.Client, job *api.Job) {
 
 // waitAlloc waits for an allocation of the job that satisfies ok and
 // returns it in full.
-func waitAlloc(t testing.TB, c *api.Client, jobID string, ok func(*api.Allocation) bool) *api.Allocation {
+func waitAlloc(t testing.TB, c *api.Client, jobID string,
+	ok func(*api.Allocation) bool) *api.Allocation {
 	t.Helper()
 	var found *api.Allocation
 	require.Eventually(t, func() bool {
@@ -247,7 +248,8 @@ func startSingleServer(tb testing.TB) *testServer {
 	require.NoError(tb, err)
 	pool, err := gossip.New(gossip.Config{
 		Name: ts.name, BindAddr: "127.0.0.1", BindPort: ts.ports[2], Fast: true,
-		Meta: gossip.Meta{Role: gossip.RoleServer, HTTPAddr: httpAddr, RaftAddr: srv.RaftAddr(), Bootstrap: 1},
+		Meta: gossip.Meta{Role: gossip.RoleServer, HTTPAddr: httpAddr,
+			RaftAddr: srv.RaftAddr(), Bootstrap: 1},
 	}, testLogger())
 	require.NoError(tb, err)
 	srv.Start(pool)

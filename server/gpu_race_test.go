@@ -83,7 +83,8 @@ func (hw *holdersWatch) run(ctx context.Context, c *api.Client, gpuID string) {
 func TestGPUCluster_ExclusiveRace(t *testing.T) {
 	servers := startCluster(t, 3)
 	c := waitLeader(t, servers).client
-	node := startClient(t, servers, clientOptions{name: "one-gpu", mock: "dgxa100", wrap: firstGPUOnly})
+	node := startClient(t, servers,
+		clientOptions{name: "one-gpu", mock: "dgxa100", wrap: firstGPUOnly})
 	waitNodeReady(t, c, node)
 	devs := instancesOf(node)
 	require.Len(t, devs, 1, "the node should show exactly one GPU")

@@ -106,7 +106,8 @@ func TestGPUCluster_Telemetry(t *testing.T) {
 		}
 	}
 	assert.Positive(t, last(got[nodePrefix+"memory_used_mb"]))
-	assert.Positive(t, last(got["alloc/"+alloc.ID+"/t/memory_used_mb"]), "a running sleep has resident memory")
+	assert.Positive(t, last(got["alloc/"+alloc.ID+"/t/memory_used_mb"]),
+		"a running sleep has resident memory")
 	cpu := last(got[nodePrefix+"cpu_percent"])
 	assert.True(t, cpu >= 0 && cpu <= 100, "cpu_percent %v", cpu)
 
