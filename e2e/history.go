@@ -39,12 +39,13 @@ const (
 	// StatusOK is an acknowledged operation.
 	StatusOK = "ok"
 	// StatusFail is an operation that certainly did not take effect: the
-	// request never reached a server, or the servers refused it (not
-	// found, index mismatch).
+	// request never reached a server, or the servers refused it as
+	// invalid, or answered that nothing was applied (no leader).
 	StatusFail = "fail"
 	// StatusUnknown is an operation that may or may not have taken
-	// effect: it timed out, or the server answered with an error that
-	// does not say (a 5xx during a leader change).
+	// effect: it timed out, or the server answered that its outcome is
+	// unknown (leadership lost mid-apply), or with an error that does not
+	// say.
 	StatusUnknown = "unknown"
 )
 
@@ -162,18 +163,20 @@ func (h *History) FirstOKWriteAfter(t int64) (int64, bool) {
 	return best, found
 }
 
-// notForwarded reports whether an error is a follower's refusal to
-// forward a request because it knows no leader, or its failure to connect
-// to the leader: the request went nowhere. Other 5xx answers (a leader losing its leadership during the apply) do not say
-// whether the write was committed.
-func notForwarded(ae *api.Error) bool {
+// notApplied reports whether a 5xx answer says the write was certainly
+// not applied: a 503 (no leader, or this server is not the leader and
+// nothing was enqueued in Raft), or a 502 whose forward to the leader
+// failed to connect. An answer that says the outcome is unknown (the
+// leader lost its leadership, or a forward broke off mid-request) is not.
+func notApplied(ae *api.Error) bool {
+	if strings.Contains(ae.Message, "outcome unknown") {
+		return false
+	}
 	switch ae.StatusCode {
 	case http.StatusServiceUnavailable:
-		return strings.Contains(ae.Message, "no cluster leader is known yet") ||
-			strings.Contains(ae.Message, "this server is not the leader either")
+		return true
 	case http.StatusBadGateway:
-		// The follower could not connect to the leader it knew.
-		return strings.Contains(ae.Message, "connect: connection refused")
+		return strings.Contains(ae.Message, "connect:")
 	}
 	return false
 }
@@ -194,7 +197,7 @@ func classify(err error, isWrite bool) Output {
 		out.Status, out.Conflict = StatusOK, true
 	case errors.As(err, &ae) && ae.StatusCode < 500:
 		out.Status = StatusFail
-	case errors.As(err, &ae) && notForwarded(ae):
+	case errors.As(err, &ae) && notApplied(ae):
 		out.Status = StatusFail
 	case errors.As(err, &oe) && oe.Op == "dial":
 		out.Status = StatusFail // the request never left

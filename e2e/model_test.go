@@ -126,7 +126,10 @@ func TestClassify_Outcomes(t *testing.T) {
 		{"never sent", dial, true, StatusFail},
 		{"refused as invalid", &api.Error{StatusCode: 400, Message: "bad"}, true, StatusFail},
 		{"no leader known to forward to", &api.Error{StatusCode: 503, Message: "no cluster leader is known yet; retry shortly"}, true, StatusFail},
-		{"leadership lost during apply", &api.Error{StatusCode: 503, Message: "apply x: no cluster leader"}, true, StatusUnknown},
+		{"not the leader, nothing enqueued", &api.Error{StatusCode: 503, Message: "apply x: no cluster leader"}, true, StatusFail},
+		{"leadership lost during apply", &api.Error{StatusCode: 503, Message: "apply x: write outcome unknown: leadership was lost"}, true, StatusUnknown},
+		{"forward could not connect", &api.Error{StatusCode: 502, Message: "forward to leader at a: dial tcp a: connect: connection refused; retry shortly"}, true, StatusFail},
+		{"forward broke off", &api.Error{StatusCode: 502, Message: "forward to leader at a broke off (EOF): write outcome unknown"}, true, StatusUnknown},
 		{"timeout", errors.New("context deadline exceeded"), true, StatusUnknown},
 		{"failed read", errors.New("context deadline exceeded"), false, StatusFail},
 	}
