@@ -33,7 +33,7 @@ func printTable(w io.Writer, entries []entry, profiles []nab.Profile) {
 	}
 	fmt.Fprintf(w, "\nNAB normalised scores on these 42 files (threshold optimised per profile over the corpus)\n")
 	fmt.Fprintf(w, "%-40s %9s %9s %9s  %-22s %s\n", "detector", "standard", "low_FP", "low_FN",
-		"std: thr TP/FP/FN", "time (per point)")
+		"std: thr TP/FP/FN", "wall time (per point, all cores)")
 	fmt.Fprintln(w, strings.Repeat("-", 112))
 	for _, e := range entries {
 		fmt.Fprintf(w, "%-40s", e.name)

@@ -60,7 +60,13 @@ func DefaultTrackerConfig() TrackerConfig {
 
 // Tracker merges a detector's flags into events and classifies them. It is
 // fed every point with its Result, in time order. Not safe for concurrent
-// use.
+// use. An event stays open while flags come less than Gap points apart or
+// while the values stay displaced from (or flatter than) the baseline
+// before it.
+//
+// TODO: a level shift keeps its event open until the values return, so an
+// event that never ends is reported only by Open or Flush; re-basing the
+// baseline after a lasting shift would close it.
 type Tracker struct {
 	cfg     TrackerConfig
 	history *ring       // values before the open event, or recent values

@@ -9,6 +9,11 @@ const madScale = 1.4826
 // madDetector scores a point by its distance from the rolling median of the
 // previous Window points, in scaled median absolute deviations. It shrugs
 // off outliers in its own window, unlike the z-score.
+//
+// TODO: on series that sit on a few repeated values the spread is 0 even
+// after the fallback, every move then scores 1.0, and on NAB no threshold
+// beats the null detector; a floor on the spread tied to the series'
+// resolution would fix the ties. The IQR detector shares the problem.
 type madDetector struct {
 	cfg  Config
 	win  *sortedWindow
