@@ -36,7 +36,8 @@ const (
 
 // Op statuses.
 const (
-	// StatusOK is an acknowledged operation.
+	// StatusOK is an answered operation: acknowledged, or refused with a
+	// definite answer about the state (Output.NotFound, Output.Conflict).
 	StatusOK = "ok"
 	// StatusFail is an operation that certainly did not take effect: the
 	// request never reached a server, or the servers refused it as
