@@ -11,9 +11,12 @@ const (
 	localSpan = 12
 	// holdoffDamping multiplies the score during a hold-off.
 	holdoffDamping = 0.5
+	// coarseStep is how many points the coarse shape feature averages into
+	// one value, so that its shingles span coarseStep times more time.
+	coarseStep = 8
 )
 
-// combinedDetector fuses two views of a point that see different
+// combinedDetector fuses three views of a point that see different
 // anomalies, and damps the alerts that follow an alert:
 //
 //  1. shape: the distance from the latest shingle (the last Shingle
@@ -22,35 +25,42 @@ const (
 //     spikes, drops, level shifts and new patterns, and unlike an
 //     isolation forest it does not flag a pattern that is rare but
 //     recurs, such as the edge of a daily cycle;
-//  2. flatline: a collapse of the local spread below anything the window
+//  2. coarse shape: the same feature over means of coarseStep points,
+//     which sees slower changes that span more than one shingle;
+//  3. flatline: a collapse of the local spread below anything the window
 //     has seen (flatFeature), which a distance between shingles misses
 //     when the series is noisy;
-//  3. the raw score is the larger of the two;
-//  4. hold-off: after an alert the score is damped for Holdoff points, so
+//  4. the raw score is the largest of the three;
+//  5. hold-off: after an alert the score is damped for Holdoff points, so
 //     that one event raises one alert rather than a burst.
 //
 // Each step was measured with the NAB evaluation (bench/anomaly), with one
 // setting for every file. Tried and dropped because they lowered the
 // standard score: an isolation forest over the shingle as the shape
-// feature, alone or beside the nearest-neighbour distance; MAD, EWMA
+// feature, alone or beside the nearest-neighbour distance; a second coarse
+// scale (2 or 32 points a value) beside the first; MAD, EWMA
 // residual and step size fused by maximum; a Numenta-style likelihood over
 // the fused score; a two-sided local-spread feature; and a gate that lets
 // through only scores above the recent maximum.
 type combinedDetector struct {
-	cfg   Config
-	knn   *knnFeature
-	flat  *flatFeature
-	local *ring
-	hold  int
-	seen  int
+	cfg    Config
+	knn    *knnFeature
+	coarse *knnFeature
+	flat   *flatFeature
+	local  *ring
+	block  float64 // sum of the values of the current coarse block
+	blockN int     // number of values in it
+	hold   int
+	seen   int
 }
 
 func newCombined(cfg Config) *combinedDetector {
 	return &combinedDetector{
-		cfg:   cfg,
-		knn:   newKNNFeature(cfg.Window, cfg.Shingle),
-		flat:  newFlatFeature(cfg.Window),
-		local: newRing(localSpan),
+		cfg:    cfg,
+		knn:    newKNNFeature(cfg.Window, cfg.Shingle),
+		coarse: newKNNFeature(max(cfg.Window/coarseStep, 8*cfg.Shingle), cfg.Shingle),
+		flat:   newFlatFeature(cfg.Window),
+		local:  newRing(localSpan),
 	}
 }
 
@@ -63,6 +73,11 @@ func (d *combinedDetector) Observe(_ time.Time, v float64) Result {
 		return Result{}
 	}
 	score := d.knn.observe(v)
+	d.block += v
+	if d.blockN++; d.blockN == coarseStep {
+		score = math.Max(score, d.coarse.observe(d.block/coarseStep))
+		d.block, d.blockN = 0, 0
+	}
 	d.local.push(v)
 	if d.local.full() {
 		score = math.Max(score, d.flat.observe(localStd(d.local)))

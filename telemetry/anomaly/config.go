@@ -45,7 +45,7 @@ func DefaultConfig() Config {
 		SampleSize:   256,
 		RetrainEvery: 256,
 		Shingle:      8,
-		Holdoff:      100,
+		Holdoff:      120,
 		Seed:         1,
 	}
 }
