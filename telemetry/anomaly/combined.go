@@ -40,8 +40,9 @@ const (
 // feature, alone or beside the nearest-neighbour distance; a second coarse
 // scale (2 or 32 points a value) beside the first; MAD, EWMA
 // residual and step size fused by maximum; a Numenta-style likelihood over
-// the fused score; a two-sided local-spread feature; and a gate that lets
-// through only scores above the recent maximum.
+// the fused score; a two-sided local-spread feature; a gate that lets
+// through only scores above the recent maximum; and a hold-off that doubles
+// when alerts follow each other.
 type combinedDetector struct {
 	cfg    Config
 	knn    *knnFeature
