@@ -14,11 +14,12 @@ const tukeyFence = 1.5
 type iqrDetector struct {
 	cfg  Config
 	win  *sortedWindow
+	res  *resolution
 	seen int
 }
 
 func newIQR(cfg Config) *iqrDetector {
-	return &iqrDetector{cfg: cfg, win: newSortedWindow(cfg.Window)}
+	return &iqrDetector{cfg: cfg, win: newSortedWindow(cfg.Window), res: newResolution()}
 }
 
 // Kind returns KindIQR.
@@ -39,12 +40,15 @@ func (d *iqrDetector) Observe(_ time.Time, v float64) Result {
 				// A mostly constant window: fall back to the central 90%.
 				box = w95(d.win)
 			}
+			// Never below the series' resolution and mean deviation.
+			box = math.Max(box, spreadFloor(d.win, d.win.median(), d.res))
 			k := math.Abs(deviation(outside, 0, box))
 			score = k / (k + tukeyFence)
 		}
 	}
 	d.seen++
 	d.win.add(v)
+	d.res.add(v)
 	return result(score, d.cfg.Threshold)
 }
 

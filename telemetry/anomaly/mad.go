@@ -1,6 +1,9 @@
 package anomaly
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // madScale turns a median absolute deviation into a standard deviation for
 // normally distributed data.
@@ -10,18 +13,17 @@ const madScale = 1.4826
 // previous Window points, in scaled median absolute deviations. It shrugs
 // off outliers in its own window, unlike the z-score.
 //
-// TODO: on series that sit on a few repeated values the spread is 0 even
-// after the fallback, every move then scores 1.0, and on NAB no threshold
-// beats the null detector; a floor on the spread tied to the series'
-// resolution would fix the ties. The IQR detector shares the problem.
+// The spread never falls below spreadFloor, so that a series that sits on
+// a few repeated values (MAD 0) does not score every move 1.
 type madDetector struct {
 	cfg  Config
 	win  *sortedWindow
+	res  *resolution
 	seen int
 }
 
 func newMAD(cfg Config) *madDetector {
-	return &madDetector{cfg: cfg, win: newSortedWindow(cfg.Window)}
+	return &madDetector{cfg: cfg, win: newSortedWindow(cfg.Window), res: newResolution()}
 }
 
 // Kind returns KindMAD.
@@ -35,11 +37,28 @@ func (d *madDetector) Observe(_ time.Time, v float64) Result {
 	var score float64
 	if d.seen >= d.cfg.WarmUp {
 		m := d.win.median()
-		score = zScore(deviation(v, m, robustSpread(d.win, m)))
+		spread := math.Max(robustSpread(d.win, m), spreadFloor(d.win, m, d.res))
+		score = zScore(deviation(v, m, spread))
 	}
 	d.seen++
 	d.win.add(v)
+	d.res.add(v)
 	return result(score, d.cfg.Threshold)
+}
+
+// meanAbsScale turns a mean absolute deviation into a standard deviation
+// for normally distributed data (the square root of pi/2).
+const meanAbsScale = 1.2533
+
+// spreadFloor is the least spread the robust detectors measure against:
+// the larger of the series' resolution (its smallest non-zero step) and
+// the window's scaled mean absolute deviation from m. Where most of the
+// window sits on one value the median absolute deviation and the
+// interquartile range are 0, but the mean absolute deviation still grows
+// with every move the window holds, so a move as large as the window's
+// usual moves scores moderately rather than 1.
+func spreadFloor(w *sortedWindow, m float64, r *resolution) float64 {
+	return math.Max(r.floor(), meanAbsScale*w.meanAbsDev(m))
 }
 
 // robustSpread returns the scaled MAD of w around its median m or, where

@@ -141,3 +141,16 @@ func kthOfTwo(a func(int) float64, na int, b func(int) float64, nb int, k int) f
 	}
 	return best
 }
+
+// meanAbsDev returns the mean absolute deviation of the window's values
+// from m. It is 0 only when every value equals m.
+func (w *sortedWindow) meanAbsDev(m float64) float64 {
+	if len(w.sorted) == 0 {
+		return 0
+	}
+	var s float64
+	for _, x := range w.sorted {
+		s += math.Abs(x - m)
+	}
+	return s / float64(len(w.sorted))
+}
