@@ -83,11 +83,13 @@ func (a *Agent) register(ctx context.Context) (time.Duration, error) {
 	return ttlOf(resp), nil
 }
 
-// heartbeat tells a server the node is alive and returns the TTL.
-func (a *Agent) heartbeat(ctx context.Context) (time.Duration, error) {
+// heartbeat tells a server the node is alive and returns the TTL. Each
+// server tried gets at most timeout, so that a slow one leaves time to try
+// another before the TTL runs out.
+func (a *Agent) heartbeat(ctx context.Context, timeout time.Duration) (time.Duration, error) {
 	var resp *api.NodeRegisterResponse
 	err := a.servers.Do(ctx, func(c *api.Client) error {
-		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		rctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		var err error
 		resp, err = c.Heartbeat(rctx, a.nodeID)
@@ -107,7 +109,8 @@ func ttlOf(resp *api.NodeRegisterResponse) time.Duration {
 	return time.Duration(resp.HeartbeatTTL)
 }
 
-// heartbeatLoop registers the node, then heartbeats at half the TTL. It
+// heartbeatLoop registers the node, then heartbeats three times a TTL, on
+// a fixed schedule whatever each heartbeat took. It
 // registers again when a heartbeat finds the node unknown (the servers
 // lost or garbage collected it) and when the devices changed.
 func (a *Agent) heartbeatLoop(ctx context.Context) {
@@ -117,6 +120,7 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 	var ttl time.Duration
 	for {
 		var err error
+		start := time.Now()
 		if needRegister {
 			ttl, err = a.register(ctx)
 			if err == nil {
@@ -125,7 +129,7 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 			}
 		} else {
 			var next time.Duration
-			next, err = a.heartbeat(ctx)
+			next, err = a.heartbeat(ctx, min(requestTimeout, max(ttl/4, time.Second)))
 			switch {
 			case api.IsNotFound(err):
 				a.logger.Warn("servers do not know this node; registering again")
@@ -139,9 +143,10 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 			return
 		}
 
-		// Pick the wait: half the TTL when all went well, a growing backoff
-		// (never past a third of the TTL) when it did not.
-		wait := ttl / 2
+		// Pick the wait: a third of the TTL from this attempt's start when
+		// all went well, a growing backoff (never past a third of the TTL)
+		// when it did not.
+		wait := max(ttl/3-time.Since(start), 0)
 		if err != nil {
 			if !failing {
 				a.logger.Warn("reach servers", "error", err)

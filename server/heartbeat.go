@@ -38,7 +38,7 @@ func (h *heartbeatTimers) initialize(ctx context.Context) {
 	}
 	for _, n := range nodes {
 		if n.Status != api.NodeStatusDown {
-			h.reset(n.ID, h.s.config.HeartbeatTTL*2)
+			h.reset(n.ID, h.s.config.HeartbeatTTL*2+h.s.config.HeartbeatTTL/2)
 		}
 	}
 }
@@ -93,6 +93,13 @@ func (h *heartbeatTimers) expire(nodeID string) {
 		h.s.logger.Warn("mark node down", "node_id", nodeID, "error", err)
 		h.reset(nodeID, time.Second)
 	}
+}
+
+// heartbeatDeadline is how long the leader waits for a node's next
+// heartbeat: the TTL clients are told, plus half of it as grace for a
+// heartbeat slowed by a lossy network or forwarded through a follower.
+func (s *Server) heartbeatDeadline() time.Duration {
+	return s.config.HeartbeatTTL + s.config.HeartbeatTTL/2
 }
 
 // setNodeStatus commits a node status change together with evaluations for

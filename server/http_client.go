@@ -54,7 +54,7 @@ func (s *Server) clientRegister(_ http.ResponseWriter, r *http.Request) (any, er
 	if existing == nil || existing.Status != api.NodeStatusReady {
 		s.logger.Info("node registered", "node_id", node.ID, "node_name", node.Name)
 	}
-	s.heartbeats.reset(node.ID, s.config.HeartbeatTTL)
+	s.heartbeats.reset(node.ID, s.heartbeatDeadline())
 	return s.heartbeatResponse(index), nil
 }
 
@@ -78,7 +78,7 @@ func (s *Server) clientHeartbeat(_ http.ResponseWriter, r *http.Request) (any, e
 			return nil, err
 		}
 	}
-	s.heartbeats.reset(id, s.config.HeartbeatTTL)
+	s.heartbeats.reset(id, s.heartbeatDeadline())
 	return s.heartbeatResponse(s.State().Snapshot().LatestIndex()), nil
 }
 

@@ -114,6 +114,22 @@ func (s *Server) Start(members Membership) {
 	go func() { defer s.wg.Done(); s.monitorMembership() }()
 }
 
+// Leave prepares a graceful stop: a leader hands its leadership to another
+// voter first, so that the cluster does not wait out an election timeout.
+func (s *Server) Leave() {
+	if !s.isLeader() {
+		return
+	}
+	f := s.raft.GetConfiguration()
+	if f.Error() != nil || len(f.Configuration().Servers) < 2 {
+		return
+	}
+	s.logger.Info("handing leadership over before stopping")
+	if err := s.raft.LeadershipTransfer().Error(); err != nil {
+		s.logger.Warn("leadership transfer failed", "error", err)
+	}
+}
+
 // Shutdown stops the leader's loops and Raft, and closes the stores.
 func (s *Server) Shutdown() error {
 	s.cancel()

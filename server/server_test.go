@@ -305,3 +305,14 @@ func TestServer_TelemetryIsKeptOnTheLeader(t *testing.T) {
 	err = f.client.ReportTelemetry(ctx, &api.TelemetryReport{Samples: []*api.TelemetrySample{{Series: ""}}})
 	require.Error(t, err)
 }
+
+func TestServer_LeaveHandsLeadershipOver(t *testing.T) {
+	servers := startCluster(t, 3)
+	leader := waitLeader(t, servers)
+	leader.srv.Leave()
+	require.False(t, leader.srv.isLeader(), "a leaving leader steps down")
+	next := waitLeader(t, servers)
+	require.NotEqual(t, leader.name, next.name)
+	_, err := next.client.RegisterJob(context.Background(), &api.JobRegisterRequest{Job: testJob("after-leave", 0)})
+	require.NoError(t, err)
+}

@@ -290,16 +290,21 @@ func (a *agent) serverAddrs() []string {
 }
 
 func (a *agent) shutdown() {
+	// A leader hands over first, so that the cluster keeps a leader while
+	// this agent drains; then the pool learns that the agent left.
+	if a.server != nil {
+		a.server.Leave()
+	}
 	if a.client != nil {
 		a.client.Shutdown()
 	}
-	if a.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = a.http.Shutdown(ctx)
-		cancel()
-	}
 	if a.pool != nil {
 		_ = a.pool.Leave(2 * time.Second)
+	}
+	if a.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = a.http.Shutdown(ctx)
+		cancel()
 	}
 	if a.server != nil {
 		if err := a.server.Shutdown(); err != nil {
