@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/constellation-sched/constellation/telemetry/predict"
@@ -19,8 +21,19 @@ func main() {
 	m4Every := flag.Int("m4-every", 6, "evaluate every n-th M4 hourly series (0: none)")
 	window := flag.Int("window", 4032, "most recent steps each model is fitted on")
 	noRef := flag.Bool("no-ref", false, "skip the statsmodels reference")
+	only := flag.String("only", "", "evaluate only the series whose name matches this regular expression")
+	perOrigin := flag.Bool("per-origin", false, "also print each origin's one-day MASE by model")
 	flag.Parse()
-	if err := run(*origins, *refOrigins, *m4Every, *m4RefEvery, *window, *noRef); err != nil {
+	var keep *regexp.Regexp
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			slog.Error("bad -only pattern: give a Go regular expression", "error", err)
+			os.Exit(2)
+		}
+		keep = re
+	}
+	if err := run(*origins, *refOrigins, *m4Every, *m4RefEvery, *window, *noRef, keep, *perOrigin); err != nil {
 		slog.Error("forecast evaluation failed", "error", err)
 		os.Exit(1)
 	}
@@ -28,7 +41,7 @@ func main() {
 
 // run loads the series, evaluates the Go models and the reference, and
 // prints the tables.
-func run(origins, refOrigins, m4Every, m4RefEvery, window int, noRef bool) error {
+func run(origins, refOrigins, m4Every, m4RefEvery, window int, noRef bool, keep *regexp.Regexp, perOrigin bool) error {
 	start := time.Now()
 	root, err := dataRoot()
 	if err != nil {
@@ -37,6 +50,12 @@ func run(origins, refOrigins, m4Every, m4RefEvery, window int, noRef bool) error
 	list, notes, err := loadAll(root, m4Every)
 	if err != nil {
 		return fmt.Errorf("load series: %w", err)
+	}
+	if keep != nil {
+		list = slices.DeleteFunc(list, func(s series) bool { return !keep.MatchString(s.name) })
+		if len(list) == 0 {
+			return fmt.Errorf("no series matches -only %q", keep)
+		}
 	}
 	tasks := buildTasks(list, origins, min(refOrigins, origins), m4RefEvery, window)
 	fmt.Printf("forecast evaluation: %d series (%d M4 hourly, every %d-th), %d origins per series "+
@@ -78,6 +97,9 @@ func run(origins, refOrigins, m4Every, m4RefEvery, window int, noRef bool) error
 	fmt.Println("\n== per series (MASE scaled by the in-sample daily seasonal naive error; " +
 		"sMAPE and coverage over one day)")
 	printSeries(os.Stdout, list, tab, models)
+	if perOrigin {
+		printOrigins(os.Stdout, list, tab, models)
+	}
 	main := groupNames(list, "nab", "trace")
 	fmt.Printf("\n== summary over %d NAB and trace series, all origins (ratio of mean MASE; "+
 		">x: series beaten at 1 day)\n", len(main))

@@ -89,6 +89,44 @@ func printSeries(w io.Writer, list []series, tab table, models []string) {
 	}
 }
 
+// printOrigins prints the one-day MASE of each model at each origin of the
+// main series, one row per origin.
+func printOrigins(w io.Writer, list []series, tab table, models []string) {
+	fmt.Fprintf(w, "\n== per origin (MASE@1d)\n%-44s", "series@origin")
+	for _, m := range models {
+		fmt.Fprintf(w, " %14s", m)
+	}
+	fmt.Fprintln(w)
+	for _, s := range list {
+		if s.group == "m4" {
+			continue
+		}
+		byOrigin := map[int]map[string]float64{}
+		var origins []int
+		for _, m := range models {
+			for _, r := range tab[s.name][m] {
+				if byOrigin[r.t.origin] == nil {
+					byOrigin[r.t.origin] = map[string]float64{}
+					origins = append(origins, r.t.origin)
+				}
+				byOrigin[r.t.origin][m] = r.mase[2]
+			}
+		}
+		slices.Sort(origins)
+		for _, o := range origins {
+			fmt.Fprintf(w, "%-44s", fmt.Sprintf("%s@%d", s.name, o))
+			for _, m := range models {
+				if v, ok := byOrigin[o][m]; ok {
+					fmt.Fprintf(w, " %14.3f", v)
+				} else {
+					fmt.Fprintf(w, " %14s", "-")
+				}
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
 // relative returns, at each horizon, the mean over series of model's MASE
 // divided by the mean of base's (the way M4 relates a method to a
 // benchmark), the number of series where model beats base at the long

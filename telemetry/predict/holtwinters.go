@@ -41,7 +41,9 @@ type HWParams struct {
 
 // HoltWinters is exponential smoothing with a damped trend and additive or
 // multiplicative seasonality. Fit picks the smoothing parameters that
-// minimise the sum of squared one-step errors, with gonum's Nelder-Mead.
+// minimise the squared errors of forecasts one step and a quarter, a half
+// and a whole cycle ahead (one step only without seasonality), with
+// gonum's Nelder-Mead.
 type HoltWinters struct {
 	want   Season
 	p      HWParams
@@ -163,9 +165,11 @@ func (m *HoltWinters) forms(y []float64, period int) []Season {
 	return []Season{SeasonAdditive}
 }
 
-// fitHW fits the parameters of form s and returns them with their SSE.
+// fitHW fits the parameters of form s and returns them with their error
+// (see fitError).
 func fitHW(y []float64, period int, s Season) (HWParams, float64) {
 	m := &HoltWinters{}
+	leads := fitLeads(period)
 	// Gamma is kept below 1-Alpha, the usual admissible region.
 	decode := func(x []float64) HWParams {
 		a := logistic(x[0], 1e-4, 1)
@@ -177,11 +181,87 @@ func fitHW(y []float64, period int, s Season) (HWParams, float64) {
 	}
 	sse := func(x []float64) float64 {
 		m.p = decode(x)
-		return m.run(y, false)
+		return m.fitError(y, leads)
 	}
 	x0 := []float64{logit(0.3, 1e-4, 1), logit(0.05, 0, 1), logit(0.15, 0, 1), logit(0.98, phiMin, phiMax)}
 	x := minimize(sse, x0, 600)
 	return decode(x), sse(x)
+}
+
+// fitLeads returns the forecast leads whose errors a fit minimises: one
+// step ahead, and with a period also a quarter, a half and a whole cycle
+// ahead. One-step errors alone favour a level that chases every value
+// (Alpha near one) and leave the seasonal state frozen at its start, which
+// forecasts a cycle ahead poorly on smooth series such as hourly load; the
+// longer leads make the fit weigh how well the seasonal state carries.
+func fitLeads(period int) []int {
+	if period < 2 {
+		return []int{1}
+	}
+	leads := []int{1}
+	for _, l := range []int{period / 4, period / 2, period} {
+		if l > leads[len(leads)-1] {
+			leads = append(leads, l)
+		}
+	}
+	return leads
+}
+
+// fitError initialises the state from the start of y, smooths through all
+// of it and returns the sum over leads of the mean squared error of the
+// forecasts that many steps ahead. The first cycle only settles the state.
+func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
+	if len(leads) == 1 && leads[0] == 1 {
+		return m.run(y, false)
+	}
+	m.init(y)
+	type lead struct {
+		k      int
+		phiSum float64   // damped trend multiplier k steps ahead
+		ring   []float64 // forecasts waiting for their value, by time mod k
+		sse    float64
+		n      int
+	}
+	ls := make([]lead, len(leads))
+	for i, k := range leads {
+		phiSum, pw := 0.0, 1.0
+		for range k {
+			pw *= m.p.Phi
+			phiSum += pw
+		}
+		ls[i] = lead{k: k, phiSum: phiSum, ring: make([]float64, k)}
+	}
+	for t, v := range y {
+		for i := range ls {
+			l := &ls[i]
+			f := m.level + l.phiSum*m.trend
+			switch m.p.Season {
+			case SeasonAdditive:
+				f += m.season[(m.pos+l.k-1)%len(m.season)]
+			case SeasonMultiplicative:
+				f *= m.season[(m.pos+l.k-1)%len(m.season)]
+			}
+			// The forecast of y[t+k-1] goes in; that of y[t], made k-1
+			// steps earlier, comes out (the same slot when k is one).
+			l.ring[(t+l.k-1)%l.k] = f
+			if t >= l.k-1+m.p.Period {
+				e := v - l.ring[t%l.k]
+				l.sse += e * e
+				l.n++
+			}
+		}
+		if e, _ := m.step(v); notFinite(e) {
+			return math.Inf(1)
+		}
+	}
+	var total float64
+	for _, l := range ls {
+		if l.n == 0 {
+			continue
+		}
+		total += l.sse / float64(l.n)
+	}
+	return total
 }
 
 // run initialises the state from the start of y and smooths through all of
