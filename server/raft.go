@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 
 	"github.com/constellation-sched/constellation/fsm"
 	"github.com/constellation-sched/constellation/internal/logging"
@@ -34,7 +35,14 @@ func (s *Server) setupRaft() error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create raft dir: %w", err)
 	}
-	store, err := raftboltdb.NewBoltStore(filepath.Join(dir, "raft.db"))
+	path := filepath.Join(dir, "raft.db")
+	store, err := raftboltdb.New(raftboltdb.Options{
+		Path:        path,
+		BoltOptions: &bbolt.Options{Timeout: 2 * time.Second},
+	})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return fmt.Errorf("open raft log %s: another agent is using this data dir: stop it or pick another -data-dir", path)
+	}
 	if err != nil {
 		return fmt.Errorf("open raft log: %w", err)
 	}

@@ -316,3 +316,18 @@ func TestServer_LeaveHandsLeadershipOver(t *testing.T) {
 	_, err := next.client.RegisterJob(context.Background(), &api.JobRegisterRequest{Job: testJob("after-leave", 0)})
 	require.NoError(t, err)
 }
+
+func TestServer_DataDirInUseIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	ports := freePorts(t, 2)
+	cfg := DefaultConfig()
+	cfg.Name, cfg.DataDir, cfg.RaftPort = "a", dir, ports[0]
+	first, err := New(cfg, testLogger())
+	require.NoError(t, err)
+	defer first.Shutdown()
+
+	cfg.Name, cfg.RaftPort = "b", ports[1]
+	_, err = New(cfg, testLogger())
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "another agent is using this data dir")
+}
