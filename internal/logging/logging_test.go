@@ -37,3 +37,9 @@ func TestHCLog_WritesThroughSlog(t *testing.T) {
 	require.Equal(t, hclog.Info, h.GetLevel())
 	require.False(t, h.IsDebug())
 }
+
+func TestHCLog_ExpandsFmt(t *testing.T) {
+	buf, l := newBuf(slog.LevelInfo)
+	HCLog(l, "raft").Info("initial configuration", "servers", hclog.Fmt("%+v", []int{1, 2}))
+	require.Contains(t, buf.String(), `servers="[1 2]"`)
+}
