@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
+
+	"github.com/constellation-sched/constellation/drivers"
 )
 
 // maxModuleBytes bounds the size of a module read from disk or a URL.
@@ -263,8 +265,8 @@ func (c *moduleCache) download(ctx context.Context, url, want string) ([]byte, e
 func readModuleFile(path string) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("read module: %w: check config.module "+
-			"(a relative path is taken from the agent's working directory)", err)
+		return nil, fmt.Errorf("%w: read module: %v: check config.module "+
+			"(a relative path is taken from the agent's working directory)", drivers.ErrBadConfig, err)
 	}
 	if info.IsDir() || info.Size() > maxModuleBytes {
 		return nil, fmt.Errorf("read module: %s is a directory or larger than %d MiB: "+

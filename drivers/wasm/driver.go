@@ -147,6 +147,10 @@ func (d *Driver) Start(ctx context.Context, cfg *drivers.TaskConfig) (drivers.Ta
 	if cfg.TaskDir == "" {
 		return nil, fmt.Errorf("start wasm task %s: no task directory", cfg.TaskName)
 	}
+	if r := cfg.Resources; r != nil && r.MemoryMB > 0 && tc.MemoryMB > r.MemoryMB {
+		return nil, badConfig("config.memory_mb %d is more than the %d MB the task's memory "+
+			"resource reserves: lower config.memory_mb or raise resources.memory", tc.MemoryMB, r.MemoryMB)
+	}
 	mounts, err := resolveMounts(tc.Mounts)
 	if err != nil {
 		return nil, err

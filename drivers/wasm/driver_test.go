@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/constellation-sched/constellation/api"
 	"github.com/constellation-sched/constellation/drivers"
 )
 
@@ -190,8 +191,30 @@ func TestDriver_StartErrors(t *testing.T) {
 			_, err := d.Start(context.Background(), newTaskConfig(t, tt.config))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantMsg)
+			if tt.name != "bad sha256" {
+				assert.ErrorIs(t, err, drivers.ErrBadConfig, "a config the user must fix is not retried")
+			}
 		})
 	}
+
+	t.Run("memory above the reservation", func(t *testing.T) {
+		cfg := newTaskConfig(t, map[string]any{"module": modules["hello"], "memory_mb": 1024})
+		cfg.Resources = &api.AllocatedResources{CPU: 100, MemoryMB: 16}
+		_, err := d.Start(context.Background(), cfg)
+		require.ErrorIs(t, err, drivers.ErrBadConfig)
+		assert.Contains(t, err.Error(), "raise resources.memory")
+	})
+}
+
+func TestDriver_GuestSeesItsOwnDirectories(t *testing.T) {
+	d := newTestDriver(t, "")
+	cfg := newTaskConfig(t, map[string]any{"module": modules["hello"]})
+	cfg.Env = map[string]string{"CONSTELLATION_ALLOC_DIR": cfg.AllocDir, "CONSTELLATION_TASK_DIR": cfg.TaskDir}
+	res := runTask(t, d, cfg)
+	require.NoError(t, res.Err)
+	out := readFile(t, cfg.StdoutPath)
+	assert.Contains(t, out, "env CONSTELLATION_ALLOC_DIR=/alloc")
+	assert.Contains(t, out, "env CONSTELLATION_TASK_DIR=/")
 }
 
 func TestDriver_Fingerprint(t *testing.T) {

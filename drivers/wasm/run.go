@@ -77,7 +77,7 @@ func (h *taskHandle) wasiConfig(r *runState) (_ *wasmtime.WasiConfig, err error)
 		}
 	}()
 	wasi.SetArgv(append([]string{moduleName(h.tc.Module)}, h.tc.Args...))
-	wasi.SetEnv(sortedEnv(h.cfg.Env))
+	wasi.SetEnv(sortedEnv(guestEnv(h.cfg.Env)))
 
 	dir, err := os.MkdirTemp("", "constellation-wasm-")
 	if err != nil {
@@ -169,4 +169,20 @@ func (h *taskHandle) teardown(r *runState) {
 	if r.pipeDir != "" {
 		_ = os.RemoveAll(r.pipeDir)
 	}
+}
+
+// guestEnv returns the task's environment with the directory variables the
+// client sets rewritten to the paths the module sees them at.
+func guestEnv(env map[string]string) map[string]string {
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		out[k] = v
+	}
+	if _, ok := out["CONSTELLATION_ALLOC_DIR"]; ok {
+		out["CONSTELLATION_ALLOC_DIR"] = "/alloc"
+	}
+	if _, ok := out["CONSTELLATION_TASK_DIR"]; ok {
+		out["CONSTELLATION_TASK_DIR"] = "/"
+	}
+	return out
 }
