@@ -37,9 +37,12 @@ type Spec struct {
 
 // Process is a started task process. It implements drivers.TaskHandle.
 type Process struct {
-	cmd  *exec.Cmd
-	pid  int
-	done chan struct{}
+	cmd *exec.Cmd
+	pid int
+	// startTime is the process's start in clock ticks since boot, read
+	// before the process can be reaped; 0 when /proc could not be read.
+	startTime uint64
+	done      chan struct{}
 	// result is set before done is closed.
 	result *drivers.ExitResult
 
@@ -87,6 +90,11 @@ func Start(spec *Spec) (*Process, error) {
 	}
 
 	p := &Process{cmd: cmd, pid: cmd.Process.Pid, done: make(chan struct{})}
+	// Until wait reaps it the PID cannot name another process, so the
+	// start time read here is this process's.
+	if f, err := readStat(p.pid); err == nil {
+		p.startTime = field(f, 22)
+	}
 	go p.wait()
 	p.cpu = p.cpuNow()
 
@@ -96,6 +104,19 @@ func Start(spec *Spec) (*Process, error) {
 // PID returns the process ID, which is also its process group ID.
 func (p *Process) PID() int {
 	return p.pid
+}
+
+// ProcessGroup returns the process group ID: the process leads its own
+// group, so it equals the PID.
+func (p *Process) ProcessGroup() int {
+	return p.pid
+}
+
+// StartTime returns when the process started, in clock ticks since boot
+// (field 22 of /proc/<pid>/stat); with the PID it tells this process from a
+// later one given the same PID. It is 0 when /proc could not be read.
+func (p *Process) StartTime() uint64 {
+	return p.startTime
 }
 
 // Wait blocks until the process ends and returns how it ended.

@@ -173,3 +173,17 @@ func prlimitGet(pid int, lim *syscall.Rlimit) error {
 	}
 	return nil
 }
+
+func TestProcess_Identity(t *testing.T) {
+	p := startShell(t, t.TempDir(), "exec sleep 60")
+
+	pgid, err := syscall.Getpgid(p.PID())
+	require.NoError(t, err)
+	assert.Equal(t, pgid, p.ProcessGroup())
+
+	f, err := readStat(p.PID())
+	require.NoError(t, err)
+	assert.NotZero(t, p.StartTime())
+	assert.Equal(t, field(f, 22), p.StartTime())
+
+}

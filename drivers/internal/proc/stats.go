@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,21 +71,38 @@ func forGroup(pgid int, fn func(fields []string)) {
 		if e.Name()[0] < '0' || e.Name()[0] > '9' {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		f, err := readStatFile(filepath.Join("/proc", e.Name(), "stat"))
 		if err != nil {
 			continue // exited meanwhile
 		}
-		// The command name is in parentheses and may hold spaces.
-		s := string(b)
-		end := strings.LastIndexByte(s, ')')
-		if end < 0 {
-			continue
-		}
-		f := strings.Fields(s[end+1:])
-		if len(f) > 22 && f[5-3] == want {
+		if f[5-3] == want {
 			fn(f)
 		}
 	}
+}
+
+// readStat returns the stat fields of process pid, numbered as in
+// forGroup.
+func readStat(pid int) ([]string, error) {
+	return readStatFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+}
+
+func readStatFile(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	// The command name is in parentheses and may hold spaces.
+	s := string(b)
+	end := strings.LastIndexByte(s, ')')
+	if end < 0 {
+		return nil, fmt.Errorf("parse %s: no command name", path)
+	}
+	f := strings.Fields(s[end+1:])
+	if len(f) <= 24-3 {
+		return nil, fmt.Errorf("parse %s: %d fields, want at least 24", path, len(f)+2)
+	}
+	return f, nil
 }
 
 // field returns stat field n (numbered as in proc(5)) as a number.
