@@ -185,5 +185,4 @@ func TestProcess_Identity(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotZero(t, p.StartTime())
 	assert.Equal(t, field(f, 22), p.StartTime())
-
 }
