@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Ensemble tuning.
@@ -103,6 +104,18 @@ func (m *Ensemble) Fit(y []float64, period int) error {
 	for _, v := range tail {
 		m.Update(v)
 	}
+	// The scores stand; the members themselves are refitted on all of y,
+	// so that the combination is one of the models fitted alone.
+	for i, mem := range m.members {
+		if m.fitted[i] && mem.Fit(y, period) != nil {
+			m.fitted[i] = false
+		}
+	}
+	if !slices.Contains(m.fitted, true) {
+		return errors.New("fit ensemble: no member fits the whole series")
+	}
+	// Forecasts issued by the members fitted on the head are dropped.
+	m.pending = m.pending[:0]
 	return nil
 }
 
