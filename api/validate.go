@@ -21,7 +21,7 @@ const (
 )
 
 // KnownDrivers are the task drivers a job may name.
-var KnownDrivers = []string{"wasm", "exec", "gpu", "function"}
+var KnownDrivers = []string{"wasm", "exec", "gpu"}
 
 var (
 	idPattern      = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)

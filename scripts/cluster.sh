@@ -15,11 +15,28 @@ DIR=${CLUSTER_DIR:-.cluster}
 BASE=${CLUSTER_BASE_PORT:-8100}
 GPU_MOCK=${GPU_MOCK:-}
 
+# ours PID: is PID still a constellation agent (and not a reused PID)?
+ours() {
+	grep -q constellation "/proc/$1/cmdline" 2>/dev/null
+}
+
+# stop_all stops every agent this script started and waits for them to exit.
 stop_all() {
+	local pids=()
 	for pidfile in "$DIR"/*/pid; do
 		[ -f "$pidfile" ] || continue
-		kill "$(cat "$pidfile")" 2>/dev/null || true
+		pid=$(cat "$pidfile")
 		rm -f "$pidfile"
+		if ours "$pid"; then
+			kill "$pid" 2>/dev/null || true
+			pids+=("$pid")
+		fi
+	done
+	for pid in "${pids[@]}"; do
+		for _ in $(seq 1 100); do
+			ours "$pid" || break
+			sleep 0.1
+		done
 	done
 }
 
@@ -39,7 +56,7 @@ start_agent() {
 	shift 2
 	local http=$((BASE + 10 * i + 1)) raft=$((BASE + 10 * i + 2)) gossip=$((BASE + 10 * i + 3))
 	mkdir -p "$DIR/$name"
-	"$BIN" agent -name "$name" -data-dir "$DIR/$name/data" -bind 127.0.0.1 \
+	setsid "$BIN" agent -name "$name" -data-dir "$DIR/$name/data" -bind 127.0.0.1 \
 		-http-port "$http" -raft-port "$raft" -gossip-port "$gossip" \
 		-join "127.0.0.1:$((BASE + 3))" "$@" >"$DIR/$name/agent.log" 2>&1 &
 	echo $! >"$DIR/$name/pid"
@@ -75,6 +92,11 @@ echo "         $BIN job run examples/jobs/taxi.hcl"
 if [ "${1:-}" = start ]; then
 	exit 0
 fi
-trap 'echo; stop_all; echo "cluster stopped"; exit 0' INT TERM
+trap 'trap "" INT TERM; echo; stop_all; echo "cluster stopped"; exit 0' INT TERM
 echo "Ctrl-C stops the cluster"
-wait
+# Agents get their own process group, so Ctrl-C reaches only this script,
+# which stops them in order.
+while :; do
+	sleep 1 &
+	wait $! || true
+done

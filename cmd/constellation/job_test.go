@@ -180,6 +180,9 @@ func TestJobRun_FollowsEvaluation(t *testing.T) {
     count = 2
     task "t" {
       driver = "exec"
+      config {
+        command = "/bin/true"
+      }
     }
   }
 }`), 0o644))
@@ -209,4 +212,22 @@ func TestJobValidate_ReportsFileErrors(t *testing.T) {
 	err := root.Execute()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "bad.hcl:2:3")
+}
+
+func TestJobValidate_RefusesBadDriverConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "bad.hcl")
+	require.NoError(t, os.WriteFile(file, []byte(`job "bad" {
+  group "g" {
+    task "t" {
+      driver = "wasm"
+      config {
+        module    = "m.wasm"
+        bogus_key = 1
+      }
+    }
+  }
+}`), 0o644))
+	_, err := readJobFile(file)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "unknown key config.bogus_key")
 }

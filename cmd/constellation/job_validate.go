@@ -1,13 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/constellation-sched/constellation/api"
+	"github.com/constellation-sched/constellation/drivers/exec"
+	gpudriver "github.com/constellation-sched/constellation/drivers/gpu"
+	"github.com/constellation-sched/constellation/drivers/wasm"
 	"github.com/constellation-sched/constellation/internal/jobspec"
 )
 
@@ -88,5 +93,36 @@ func readJobFile(path string) (*api.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read job file: %w", err)
 	}
-	return jobspec.Parse(path, src)
+	job, err := jobspec.Parse(path, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateDriverConfigs(path, job); err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// driverValidators check a task's driver block the way the client that
+// runs it will, so that a bad config is refused before it is submitted.
+var driverValidators = map[string]func(map[string]any) error{
+	"wasm": wasm.ValidateConfig,
+	"exec": exec.New(slog.New(slog.DiscardHandler)).Validate,
+	"gpu":  gpudriver.New(gpudriver.Options{Logger: slog.New(slog.DiscardHandler)}).Validate,
+}
+
+func validateDriverConfigs(path string, job *api.Job) error {
+	var errs []error
+	for _, tg := range job.TaskGroups {
+		for _, t := range tg.Tasks {
+			validate, ok := driverValidators[t.Driver]
+			if !ok {
+				continue
+			}
+			if err := validate(t.Config); err != nil {
+				errs = append(errs, fmt.Errorf("%s: group %q: task %q: %w", path, tg.Name, t.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

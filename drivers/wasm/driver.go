@@ -129,6 +129,12 @@ func (d *Driver) Fingerprint() map[string]string {
 // drivers.ErrBadConfig and say what to change. It does not look at the
 // module or the mounts, which may only exist on the client.
 func (d *Driver) Validate(config map[string]any) error {
+	return ValidateConfig(config)
+}
+
+// ValidateConfig checks a task's wasm config without a driver, as the CLI
+// does before it submits a job. Its errors are Validate's.
+func ValidateConfig(config map[string]any) error {
 	_, err := parseConfig(config)
 	return err
 }
