@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/constellation-sched/constellation/api"
+	"github.com/constellation-sched/constellation/server"
 )
 
 // envAddress names the environment variable holding the default agent
@@ -33,6 +34,7 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "constellation",
 		Short:         "Constellation cluster scheduler",
+		Version:       server.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -53,6 +55,9 @@ func newRootCmd() *cobra.Command {
 		newStatusCmd(),
 		newGPUCmd(),
 	)
+	// Declare the version flag now rather than at execution, so that the
+	// one-dash spelling -version is recognised too.
+	root.InitDefaultVersionFlag()
 	return root
 }
 

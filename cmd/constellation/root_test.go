@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/constellation-sched/constellation/server"
 )
 
 func TestNormalizeArgs_SingleDashLongFlags(t *testing.T) {
@@ -41,5 +45,16 @@ func TestRootCmd_HasEveryVerb(t *testing.T) {
 		assert.NoError(t, err, "%v", path)
 		assert.Empty(t, rest, "%v", path)
 		assert.Equal(t, path[len(path)-1], cmd.Name())
+	}
+}
+
+func TestRoot_PrintsVersion(t *testing.T) {
+	for _, flag := range []string{"--version", "-version"} {
+		root := newRootCmd()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetArgs(normalizeArgs(root, []string{flag}))
+		require.NoError(t, root.Execute())
+		require.Contains(t, out.String(), "constellation version "+server.Version)
 	}
 }
