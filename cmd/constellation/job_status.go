@@ -36,6 +36,11 @@ func newJobStatusCmd() *cobra.Command {
 				return fmt.Errorf("list allocations of job %q: %w", job.ID, err)
 			}
 			formatJobStatus(w, job, allocs, time.Now())
+			evals, _, err := c.JobEvaluations(ctx, job.ID, nil)
+			if err != nil {
+				return fmt.Errorf("list evaluations of job %q: %w", job.ID, err)
+			}
+			formatPlacementFailures(w, evals)
 			return nil
 		},
 	}
@@ -115,4 +120,25 @@ func formatAllocList(w io.Writer, allocs []*api.AllocListStub, now time.Time) {
 			a.DesiredStatus, a.ClientStatus, ago(a.CreateTime, now), ago(a.ModifyTime, now))
 	}
 	t.flush()
+}
+
+// formatPlacementFailures explains, from the job's newest finished
+// evaluation, the placements that found no node.
+func formatPlacementFailures(w io.Writer, evals []*api.Evaluation) {
+	var latest *api.Evaluation
+	for _, e := range evals {
+		if e.Status != api.EvalStatusComplete && e.Status != api.EvalStatusFailed {
+			continue
+		}
+		if latest == nil || e.ModifyIndex > latest.ModifyIndex {
+			latest = e
+		}
+	}
+	if latest == nil || len(latest.FailedTGAllocs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPlacement Failure")
+	for _, tg := range sortedKeys(latest.FailedTGAllocs) {
+		formatAllocMetric(w, tg, latest.FailedTGAllocs[tg])
+	}
 }

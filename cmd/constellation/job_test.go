@@ -231,3 +231,20 @@ func TestJobValidate_RefusesBadDriverConfig(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "unknown key config.bogus_key")
 }
+
+func TestFormatPlacementFailures_ShowsNewestFinishedEval(t *testing.T) {
+	evals := []*api.Evaluation{
+		{ID: "old", Status: api.EvalStatusComplete, ModifyIndex: 5, FailedTGAllocs: map[string]*api.AllocMetric{
+			"web": {NodesEvaluated: 1, NodesExhausted: 1, DimensionExhausted: map[string]int{"cpu": 1}}}},
+		{ID: "new", Status: api.EvalStatusComplete, ModifyIndex: 9},
+	}
+	var out bytes.Buffer
+	formatPlacementFailures(&out, evals)
+	require.Empty(t, out.String(), "a later evaluation placed everything")
+
+	evals[1].FailedTGAllocs = map[string]*api.AllocMetric{
+		"web": {NodesEvaluated: 2, NodesExhausted: 2, DimensionExhausted: map[string]int{"memory": 2}}}
+	formatPlacementFailures(&out, evals)
+	require.Contains(t, out.String(), "Placement Failure")
+	require.Contains(t, out.String(), `Dimension "memory" exhausted on 2 nodes`)
+}
