@@ -78,13 +78,19 @@ func defaultRestartPolicy(jobType string) *RestartPolicy {
 
 // ValidateID checks an object ID used in URLs and file paths.
 func ValidateID(kind, id string) error {
+	return validateName(kind+" ID", id)
+}
+
+// validateName checks an ID or name that ends up in URLs and file paths;
+// what says which, as in "task name".
+func validateName(what, id string) error {
 	switch {
 	case id == "":
-		return fmt.Errorf("%s ID is missing", kind)
+		return fmt.Errorf("%s is missing", what)
 	case len(id) > MaxIDLength:
-		return fmt.Errorf("%s ID is %d characters long: use at most %d", kind, len(id), MaxIDLength)
+		return fmt.Errorf("%s is %d characters long: use at most %d", what, len(id), MaxIDLength)
 	case !idPattern.MatchString(id):
-		return fmt.Errorf("%s ID %q may use only letters, digits, '-', '_' and '.', and must start with a letter or digit", kind, id)
+		return fmt.Errorf("%s %q may use only letters, digits, '-', '_' and '.', and must start with a letter or digit", what, id)
 	}
 	return nil
 }
@@ -129,7 +135,7 @@ func (tg *TaskGroup) validate() []error {
 	add := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(where+": "+format, args...))
 	}
-	if err := ValidateID("task group", tg.Name); err != nil {
+	if err := validateName("task group name", tg.Name); err != nil {
 		errs = append(errs, err)
 	}
 	if tg.Count < 0 || tg.Count > MaxCount {
@@ -170,7 +176,7 @@ func (t *Task) validate() []error {
 	add := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(where+": "+format, args...))
 	}
-	if err := ValidateID("task", t.Name); err != nil {
+	if err := validateName("task name", t.Name); err != nil {
 		errs = append(errs, err)
 	}
 	known := false
