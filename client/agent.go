@@ -117,6 +117,11 @@ func (a *Agent) Start(ctx context.Context) error {
 	if err := os.MkdirAll(a.allocsDir, 0o755); err != nil {
 		return fmt.Errorf("make allocs dir: %w", err)
 	}
+	// Before anything runs, kill the task processes a crashed agent left
+	// behind: they cannot be reattached, and would run beside their
+	// replacements.
+	a.killOrphans()
+
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.setNode(a.buildNode(ctx))
 
@@ -185,7 +190,7 @@ func (a *Agent) goLoop(fn func()) {
 // unfinished tasks unless the servers stopped them.
 func (a *Agent) restore() {
 	for _, alloc := range a.state.Allocs() {
-		ar, err := newAllocRunner(alloc, a.allocsDir, a.drivers, true, a.logger, a.allocChanged)
+		ar, err := newAllocRunner(alloc, a.allocsDir, a.drivers, true, a.state, a.logger, a.allocChanged)
 		if err != nil {
 			a.logger.Error("restore allocation", "alloc_id", alloc.ID, "error", err)
 			continue

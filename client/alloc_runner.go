@@ -37,8 +37,9 @@ type allocRunner struct {
 
 // newAllocRunner prepares a runner for alloc. Restored task states, from
 // the state file, are taken from alloc.TaskStates when restored is true.
+// procs, when not nil, records the host processes the tasks run as.
 func newAllocRunner(alloc *api.Allocation, allocsDir string, drv map[string]drivers.Driver,
-	restored bool, logger *slog.Logger, changed func(*api.Allocation)) (*allocRunner, error) {
+	restored bool, procs procRecorder, logger *slog.Logger, changed func(*api.Allocation)) (*allocRunner, error) {
 	ar := &allocRunner{
 		dir:     filepath.Join(allocsDir, alloc.ID),
 		logger:  logger.With("alloc_id", alloc.ID),
@@ -61,6 +62,7 @@ func newAllocRunner(alloc *api.Allocation, allocsDir string, drv map[string]driv
 		}
 		cfg := ar.taskConfig(alloc, task)
 		tr := newTaskRunner(alloc, tg, task, drv[task.Driver], cfg, state, ar.logger, ar.taskChanged)
+		tr.procs = procs
 		ar.tasks = append(ar.tasks, tr)
 	}
 	return ar, nil

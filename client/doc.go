@@ -25,7 +25,11 @@
 // allocation the servers stopped, marked lost, or no longer list is
 // stopped; one this node already finished is not started again, across
 // agent restarts too, because every allocation's state is kept in a state
-// file in the data directory and reloaded by Start.
+// file in the data directory and reloaded by Start. The state file also
+// records the PID, process group and start time of every running exec or
+// gpu task; an agent that died without stopping its tasks leaves them
+// running, and the next Start kills those still alive before anything
+// else runs, since a task cannot be reattached to.
 //
 // Handler serves the tasks' logs over HTTP, at
 // GET /v1/client/fs/logs/{allocID}?task=NAME&type=stdout|stderr.

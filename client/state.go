@@ -25,6 +25,10 @@ type stateFile struct {
 	// Allocs holds every allocation the client runs or ran, with its
 	// client status and task states as the client last saw them.
 	Allocs map[string]*api.Allocation
+	// Procs holds the host process of every running exec or gpu task,
+	// keyed by procKey, so that a restarted agent can kill what the
+	// previous one left running.
+	Procs map[string]*procRecord `json:",omitempty"`
 }
 
 // stateDB keeps the client's allocations in <DataDir>/client/state.json,
@@ -33,9 +37,10 @@ type stateFile struct {
 type stateDB struct {
 	path string
 
-	// mu guards allocs and the file.
+	// mu guards allocs, procs and the file.
 	mu     sync.Mutex
 	allocs map[string]*api.Allocation
+	procs  map[string]*procRecord
 }
 
 // openStateDB reads the state file, or starts an empty one.
@@ -44,7 +49,8 @@ func openStateDB(dataDir string) (*stateDB, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("make client state dir: %w", err)
 	}
-	db := &stateDB{path: filepath.Join(dir, "state.json"), allocs: map[string]*api.Allocation{}}
+	db := &stateDB{path: filepath.Join(dir, "state.json"), allocs: map[string]*api.Allocation{},
+		procs: map[string]*procRecord{}}
 	buf, err := os.ReadFile(db.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return db, nil
@@ -61,6 +67,9 @@ func openStateDB(dataDir string) (*stateDB, error) {
 	}
 	if sf.Allocs != nil {
 		db.allocs = sf.Allocs
+	}
+	if sf.Procs != nil {
+		db.procs = sf.Procs
 	}
 	return db, nil
 }
@@ -92,10 +101,41 @@ func (db *stateDB) Delete(id string) error {
 	return db.writeLocked()
 }
 
+// Procs returns a copy of the stored process records by key.
+func (db *stateDB) Procs() map[string]*procRecord {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	out := make(map[string]*procRecord, len(db.procs))
+	for k, r := range db.procs {
+		c := *r
+		out[k] = &c
+	}
+	return out
+}
+
+// PutProc stores a task's process record and writes the file.
+func (db *stateDB) PutProc(key string, rec *procRecord) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.procs[key] = rec
+	return db.writeLocked()
+}
+
+// DeleteProc forgets a task's process record and writes the file.
+func (db *stateDB) DeleteProc(key string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.procs[key]; !ok {
+		return nil
+	}
+	delete(db.procs, key)
+	return db.writeLocked()
+}
+
 // TODO: the whole file is rewritten on every task event; a node running
 // thousands of allocations would want one record per allocation.
 func (db *stateDB) writeLocked() error {
-	buf, err := json.Marshal(&stateFile{Version: stateVersion, Allocs: db.allocs})
+	buf, err := json.Marshal(&stateFile{Version: stateVersion, Allocs: db.allocs, Procs: db.procs})
 	if err != nil {
 		return fmt.Errorf("encode client state: %w", err)
 	}

@@ -39,6 +39,8 @@ type taskRunner struct {
 	now      func() time.Time
 	// onChange is called, without locks held, after each state change.
 	onChange func()
+	// procs, when not nil, records the host process of the running task.
+	procs procRecorder
 
 	killCh   chan struct{}
 	killOnce sync.Once
@@ -163,6 +165,9 @@ func (tr *taskRunner) runOnce(ctx context.Context) (*drivers.ExitResult, string)
 	}
 	tr.setHandle(handle)
 	defer tr.setHandle(nil)
+	if untrack := tr.trackProc(handle); untrack != nil {
+		defer untrack()
+	}
 	tr.setRunning()
 
 	waitCh := make(chan *drivers.ExitResult, 1)
@@ -233,6 +238,33 @@ func (tr *taskRunner) Stats() *drivers.ResourceUsage {
 		return nil
 	}
 	return h.Stats()
+}
+
+// trackProc records the task's host process, when it runs as one, so
+// that an agent restarted after a crash can kill it. It returns the
+// function that forgets the record once the process has ended, or nil.
+func (tr *taskRunner) trackProc(handle drivers.TaskHandle) func() {
+	hp, ok := handle.(hostProcess)
+	if !ok || tr.procs == nil {
+		return nil
+	}
+	rec := &procRecord{AllocID: tr.cfg.AllocID, Task: tr.task.Name,
+		PID: hp.PID(), PGID: hp.ProcessGroup(), StartTime: hp.StartTime()}
+	if rec.StartTime == 0 {
+		// Without the start time a reused PID cannot be told apart.
+		tr.logger.Warn("task process start time unknown; it will not be killed after an agent crash",
+			"pid", rec.PID)
+		return nil
+	}
+	key := procKey(rec.AllocID, rec.Task)
+	if err := tr.procs.PutProc(key, rec); err != nil {
+		tr.logger.Error("save client state", "error", err)
+	}
+	return func() {
+		if err := tr.procs.DeleteProc(key); err != nil {
+			tr.logger.Error("save client state", "error", err)
+		}
+	}
 }
 
 func (tr *taskRunner) setHandle(h drivers.TaskHandle) {

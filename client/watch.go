@@ -116,7 +116,7 @@ func (a *Agent) reconcile(ctx context.Context, allocs []*api.Allocation) {
 }
 
 func (a *Agent) startAlloc(ctx context.Context, alloc *api.Allocation) {
-	ar, err := newAllocRunner(alloc, a.allocsDir, a.drivers, false, a.logger, a.allocChanged)
+	ar, err := newAllocRunner(alloc, a.allocsDir, a.drivers, false, a.state, a.logger, a.allocChanged)
 	if err != nil {
 		// The allocation cannot run here; say so instead of retrying.
 		a.logger.Error("start allocation", "alloc_id", alloc.ID, "error", err)
