@@ -60,8 +60,10 @@ start_agent() {
 		-http-port "$http" -raft-port "$raft" -gossip-port "$gossip" \
 		-join "127.0.0.1:$((BASE + 3))" "$@" >"$DIR/$name/agent.log" 2>&1 &
 	echo $! >"$DIR/$name/pid"
-	printf '%-4s %-7s http://127.0.0.1:%-6s raft 127.0.0.1:%-6s gossip 127.0.0.1:%-6s log %s\n' \
-		"$name" "$1" "$http" "$raft" "$gossip" "$DIR/$name/agent.log"
+	local raftcol="-"
+	[ "$1" = -server ] && raftcol="127.0.0.1:$raft"
+	printf '%-4s %-7s http://127.0.0.1:%-6s raft %-16s gossip 127.0.0.1:%-6s log %s\n' \
+		"$name" "$1" "$http" "$raftcol" "$gossip" "$DIR/$name/agent.log"
 }
 
 echo "starting 3 servers and 2 clients:"
