@@ -24,18 +24,23 @@ const (
 	issuesPerHorizon = 6
 )
 
-// TODO: the weights come from forecasts that matured before the newest
-// values, so a level shift inside the last horizon is not reflected yet:
-// members that revert to a long-run line (Linear) keep their weight and pull
-// the combination away from the new level until their errors mature. A
-// check of each member against the last few values would catch it sooner.
+// TODO: in the first few steps after a level shift (or a spike) nothing
+// tells the members apart yet: all of them missed the jump alike, and the
+// weights stay those of the old regime until forecasts issued after it
+// start to score. A member that happens to settle on the new level then
+// gets no more than its usual share.
 //
 // Ensemble combines member models, weighting each by the inverse square of
 // its recent out-of-sample error over a scoring horizon. Fit holds out the
 // end of the series: members are fitted on the rest, then stream through
-// the held-out part issuing forecasts that are scored as values arrive.
-// Scoring goes on after Fit with every Update, so the weights follow the
-// members' recent accuracy.
+// the held-out part issuing forecasts that are scored as values arrive,
+// and are finally refitted on the whole series. Scoring goes on after Fit
+// with every Update, so the weights follow the members' recent accuracy.
+// Matured scores lag by up to a horizon; a member whose errors on the
+// latest values, taken relative to the other members', fall behind its
+// usual standing has its scores inflated at once (see standing), so that a
+// member that reverts to an old level after a shift loses its weight
+// within a few steps.
 type Ensemble struct {
 	members []Model
 	horizon int
@@ -45,6 +50,8 @@ type Ensemble struct {
 	pending []issued
 	clock   int // steps seen since the last fit
 	fitted  []bool
+	stand   *standing // recent against usual standing of each member
+	errs    []float64 // scratch: one step's error by member
 }
 
 // issued is a forecast path waiting for the values it predicted.
@@ -85,6 +92,7 @@ func (m *Ensemble) Fit(y []float64, period int) error {
 	m.fitted = make([]bool, len(m.members))
 	m.recent = make([]float64, len(m.members))
 	m.pending, m.clock = nil, 0
+	m.stand, m.errs = newStanding(len(m.members)), make([]float64, len(m.members))
 	var errs []error
 	for i, mem := range m.members {
 		m.recent[i] = math.NaN()
@@ -131,10 +139,13 @@ func (m *Ensemble) Update(v float64) {
 	for _, is := range m.pending {
 		j := m.clock - is.at
 		for i, path := range is.paths {
+			m.errs[i] = math.NaN()
 			if path != nil {
-				is.abs[i][leadBucket(j)] += math.Abs(v - path[j])
+				m.errs[i] = math.Abs(v - path[j])
+				is.abs[i][leadBucket(j)] += m.errs[i]
 			}
 		}
+		m.stand.add(m.errs)
 		if j == m.horizon-1 {
 			m.fold(is)
 			continue
@@ -144,11 +155,13 @@ func (m *Ensemble) Update(v float64) {
 	m.pending = kept
 
 	for i, mem := range m.members {
+		m.errs[i] = math.NaN()
 		if !m.fitted[i] {
 			continue
 		}
 		if sf, ok := mem.(stepForecaster); ok {
 			e := math.Abs(v - sf.Next())
+			m.errs[i] = e
 			if math.IsNaN(m.recent[i]) {
 				m.recent[i] = e
 			} else {
@@ -157,6 +170,8 @@ func (m *Ensemble) Update(v float64) {
 		}
 		mem.Update(v)
 	}
+	m.stand.add(m.errs)
+	m.stand.close(m.fitted)
 	m.clock++
 	if m.clock%m.every == 0 {
 		m.issue()
@@ -216,6 +231,8 @@ func (m *Ensemble) weightsAt(lead int) []float64 {
 	}
 	b := min(leadBucket(lead), leadBucket(m.horizon-1))
 	score := make([]float64, len(m.members))
+	slip := make([]float64, len(m.members))
+	m.stand.factors(slip, m.fitted)
 	best := math.Inf(1)
 	for i, s := range m.score {
 		score[i] = s[b]
@@ -224,6 +241,7 @@ func (m *Ensemble) weightsAt(lead int) []float64 {
 			// matured ones.
 			score[i] = math.Sqrt((s[b]*s[b] + m.recent[i]*m.recent[i]) / 2)
 		}
+		score[i] *= slip[i]
 		if m.fitted[i] && !math.IsNaN(score[i]) {
 			best = math.Min(best, score[i])
 		}

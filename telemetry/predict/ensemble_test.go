@@ -1,6 +1,8 @@
 package predict
 
 import (
+	"math"
+
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,4 +45,38 @@ func TestNewEnsemble_RejectsBadArguments(t *testing.T) {
 	require.Error(t, err)
 	_, err = NewEnsemble(0, NewNaive())
 	require.Error(t, err)
+}
+
+func TestEnsemble_FollowsLevelShiftWithinHorizon(t *testing.T) {
+	// The level jumps from 30 to 100 less than a horizon before the end,
+	// so no forecast issued after the jump has matured. Linear reverts
+	// towards its regression line; naive follows the new level. The
+	// ensemble must see within those steps that Linear went astray.
+	const horizon = 288
+	n := 4000
+	y := shift(sine(n, 1e9, 0.5, 7), 30)
+	for i := n - 190; i < n; i++ {
+		y[i] += 70
+	}
+	e, err := NewEnsemble(horizon, NewLinear(), NewNaive())
+	require.NoError(t, err)
+	require.NoError(t, e.Fit(y, 0))
+
+	level := 100.0
+	mae := func(p Prediction) float64 {
+		var s float64
+		for _, f := range p.Mean {
+			s += math.Abs(f - level)
+		}
+		return s / float64(len(p.Mean))
+	}
+	naive := NewNaive()
+	require.NoError(t, naive.Fit(y, 0))
+	linear := NewLinear()
+	require.NoError(t, linear.Fit(y, 0))
+	require.Greater(t, mae(linear.Predict(horizon)), 5*mae(naive.Predict(horizon)),
+		"the case needs a member that reverts")
+	assert.Less(t, mae(e.Predict(horizon)), 1.5*mae(naive.Predict(horizon)))
+	w := e.Weights()
+	assert.Greater(t, w[1], 0.9, "weight of the member that follows the new level")
 }
