@@ -18,9 +18,10 @@
 //     a sample of the sliding window and retrained every RetrainEvery points;
 //   - Combined: the distance from the recent shingle to its nearest
 //     neighbour in the window (relative to past such distances), fused with
-//     a flatline feature, with a hold-off after each alert so that one
-//     event raises one alert; it scores best of these on the Numenta
-//     Anomaly Benchmark (make eval-anomaly).
+//     a flatline feature and a time-of-day feature (the distance from the
+//     values of the earlier days at the same time of day), with a hold-off
+//     after each alert so that one event raises one alert; it scores best
+//     of these on the Numenta Anomaly Benchmark (make eval-anomaly).
 //
 // A Tracker turns flags into Events: repeated flags for one ongoing event
 // are merged, and each event gets a kind (spike, drop, level shift,
