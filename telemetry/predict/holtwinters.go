@@ -219,6 +219,8 @@ func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
 		k      int
 		phiSum float64   // damped trend multiplier k steps ahead
 		ring   []float64 // forecasts waiting for their value, by time mod k
+		slot   int       // t mod k
+		phase  int       // seasonal phase k-1 steps on from the next value
 		sse    float64
 		n      int
 	}
@@ -230,6 +232,9 @@ func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
 			phiSum += pw
 		}
 		ls[i] = lead{k: k, phiSum: phiSum, ring: make([]float64, k)}
+		if m.season != nil {
+			ls[i].phase = (m.pos + k - 1) % len(m.season)
+		}
 	}
 	for t, v := range y {
 		for i := range ls {
@@ -237,17 +242,27 @@ func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
 			f := m.level + l.phiSum*m.trend
 			switch m.p.Season {
 			case SeasonAdditive:
-				f += m.season[(m.pos+l.k-1)%len(m.season)]
+				f += m.season[l.phase]
 			case SeasonMultiplicative:
-				f *= m.season[(m.pos+l.k-1)%len(m.season)]
+				f *= m.season[l.phase]
+			}
+			if l.phase++; l.phase == len(m.season) {
+				l.phase = 0
 			}
 			// The forecast of y[t+k-1] goes in; that of y[t], made k-1
 			// steps earlier, comes out (the same slot when k is one).
-			l.ring[(t+l.k-1)%l.k] = f
+			in := l.slot - 1
+			if in < 0 {
+				in = l.k - 1
+			}
+			l.ring[in] = f
 			if t >= l.k-1+m.p.Period {
-				e := v - l.ring[t%l.k]
+				e := v - l.ring[l.slot]
 				l.sse += e * e
 				l.n++
+			}
+			if l.slot++; l.slot == l.k {
+				l.slot = 0
 			}
 		}
 		if e, _ := m.step(v); notFinite(e) {
