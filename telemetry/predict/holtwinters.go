@@ -49,9 +49,10 @@ type HoltWinters struct {
 	p      HWParams
 	level  float64
 	trend  float64
-	season []float64 // seasonal state by phase; nil without seasonality
-	pos    int       // phase of the next value
-	sigma  float64   // one-step error deviation (relative when multiplicative)
+	season []float64  // seasonal state by phase; nil without seasonality
+	pos    int        // phase of the next value
+	sigma  float64    // one-step error deviation (relative when multiplicative)
+	widen  []widening // deviation scale at the fit leads; nil for none
 }
 
 // NewHoltWinters returns an unfitted model of the given seasonal form.
@@ -92,7 +93,79 @@ func (m *HoltWinters) Fit(y []float64, period int) error {
 	}
 	m.p = best
 	m.sigma = m.run(y, true)
+	m.calibrate(y)
 	return nil
+}
+
+// widening is how much wider than the model's variance formula the
+// errors at one lead were in the fit.
+type widening struct {
+	lead  int
+	scale float64
+}
+
+// calibrate compares the errors of the fitted model at its fit leads with
+// the deviation its variance formula gives there, and keeps the ratio
+// where the errors were wider: the formula holds for the model with its
+// estimated parameters taken as true, and understates the error of a
+// model that misses part of the series. It leaves the state at the end of
+// y.
+func (m *HoltWinters) calibrate(y []float64) {
+	m.widen = nil
+	leads := fitLeads(m.p.Period)
+	if len(leads) < 2 {
+		return
+	}
+	mse, rel := m.leadErrors(y, leads)
+	sd := m.Predict(leads[len(leads)-1]).Std // the formula; widen is nil here
+	for i, k := range leads {
+		emp := math.Sqrt(mse[i])
+		theory := sd[k-1]
+		if m.p.Season == SeasonMultiplicative {
+			emp, theory = math.Sqrt(rel[i]), m.sigma*math.Sqrt(m.varianceAt(k))
+		}
+		scale := 1.0
+		if theory > 0 && emp > theory && !notFinite(emp) {
+			scale = emp / theory
+		}
+		m.widen = append(m.widen, widening{lead: k, scale: scale})
+	}
+}
+
+// widenAt returns the deviation scale at lead k (1 for one step ahead),
+// interpolated between the fit leads and held past the last.
+func (m *HoltWinters) widenAt(k int) float64 {
+	if len(m.widen) == 0 {
+		return 1
+	}
+	prev := widening{lead: 1, scale: m.widen[0].scale}
+	for _, w := range m.widen {
+		if k <= w.lead {
+			if w.lead == prev.lead {
+				return w.scale
+			}
+			f := float64(k-prev.lead) / float64(w.lead-prev.lead)
+			return prev.scale + f*(w.scale-prev.scale)
+		}
+		prev = w
+	}
+	return prev.scale
+}
+
+// varianceAt returns the variance multiplier of the one-step deviation k
+// steps ahead, as Predict computes it.
+func (m *HoltWinters) varianceAt(k int) float64 {
+	phiSum, phiPow, variance := 0.0, 1.0, 1.0
+	for i := range k - 1 {
+		phiPow *= m.p.Phi
+		phiSum += phiPow
+		c := m.p.Alpha * (1 + m.p.Beta*phiSum)
+		if m.season != nil && (i+1)%len(m.season) == 0 {
+			c += m.p.Gamma
+		}
+		variance += c * c
+	}
+	return variance
 }
 
 // Next returns the one-step forecast.
@@ -112,7 +185,8 @@ func (m *HoltWinters) Update(v float64) { m.step(v) }
 
 // Predict returns the damped-trend forecast with the seasonal state of each
 // future phase. The deviation follows the additive error model's variance,
-// scaled by the forecast for the multiplicative form.
+// scaled by the forecast for the multiplicative form, and widened where the
+// fit's own errors at its leads were wider (see calibrate).
 //
 // TODO: the multiplicative form's deviation is the additive formula applied
 // to relative errors; the exact variance of the multiplicative model (or a
@@ -124,7 +198,7 @@ func (m *HoltWinters) Predict(h int) Prediction {
 		phiPow *= m.p.Phi
 		phiSum += phiPow
 		base := m.level + phiSum*m.trend
-		sd := m.sigma * math.Sqrt(variance)
+		sd := m.sigma * math.Sqrt(variance) * m.widenAt(i+1)
 		switch m.p.Season {
 		case SeasonAdditive:
 			base += m.season[(m.pos+i)%len(m.season)]
@@ -214,6 +288,20 @@ func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
 	if len(leads) == 1 && leads[0] == 1 {
 		return m.run(y, false)
 	}
+	mse, _ := m.leadErrors(y, leads)
+	var total float64
+	for _, v := range mse {
+		total += v
+	}
+	return total
+}
+
+// leadErrors initialises the state from the start of y, smooths through
+// all of it and returns, for each lead, the mean squared error of the
+// forecasts that many steps ahead, absolute and relative to the forecast.
+// The first cycle only settles the state. A non-finite error makes every
+// mean infinite.
+func (m *HoltWinters) leadErrors(y []float64, leads []int) (mse, rel []float64) {
 	m.init(y)
 	type lead struct {
 		k      int
@@ -222,8 +310,10 @@ func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
 		slot   int       // t mod k
 		phase  int       // seasonal phase k-1 steps on from the next value
 		sse    float64
+		rel    float64
 		n      int
 	}
+	mse, rel = make([]float64, len(leads)), make([]float64, len(leads))
 	ls := make([]lead, len(leads))
 	for i, k := range leads {
 		phiSum, pw := 0.0, 1.0
@@ -259,6 +349,9 @@ func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
 			if t >= l.k-1+m.p.Period {
 				e := v - l.ring[l.slot]
 				l.sse += e * e
+				if f := l.ring[l.slot]; f != 0 {
+					l.rel += (e / f) * (e / f)
+				}
 				l.n++
 			}
 			if l.slot++; l.slot == l.k {
@@ -266,17 +359,18 @@ func (m *HoltWinters) fitError(y []float64, leads []int) float64 {
 			}
 		}
 		if e, _ := m.step(v); notFinite(e) {
-			return math.Inf(1)
+			for i := range mse {
+				mse[i], rel[i] = math.Inf(1), math.Inf(1)
+			}
+			return mse, rel
 		}
 	}
-	var total float64
-	for _, l := range ls {
-		if l.n == 0 {
-			continue
+	for i, l := range ls {
+		if l.n > 0 {
+			mse[i], rel[i] = l.sse/float64(l.n), l.rel/float64(l.n)
 		}
-		total += l.sse / float64(l.n)
 	}
-	return total
+	return mse, rel
 }
 
 // run initialises the state from the start of y and smooths through all of
