@@ -114,6 +114,9 @@ func (m *Ensemble) Fit(y []float64, period int) error {
 	}
 	// The scores stand; the members themselves are refitted on all of y,
 	// so that the combination is one of the models fitted alone.
+	// TODO: this second fit doubles the cost of a fit; starting each
+	// member's estimation from the parameters of its first fit would
+	// save most of it, but Model has no way to pass them.
 	for i, mem := range m.members {
 		if m.fitted[i] && mem.Fit(y, period) != nil {
 			m.fitted[i] = false
