@@ -57,7 +57,12 @@ func TestGenericScheduler_PlacesDeviceRequests(t *testing.T) {
 
 	metric := h.LastEval().FailedTGAllocs["web"]
 	require.NotNil(t, metric)
-	assert.Equal(t, 3, metric.DimensionExhausted["devices"])
+	assert.Equal(t, 2, metric.DimensionExhausted["devices"], "both GPUs are taken")
+	assert.Equal(t, 1, metric.NodesFiltered, "the node without GPUs is filtered, not exhausted")
+	for reason, n := range metric.ConstraintFiltered {
+		assert.Contains(t, reason, "no device matches")
+		assert.Equal(t, 1, n)
+	}
 }
 
 func TestEvaluatePlan_RefusesDoubleBookedGPU(t *testing.T) {

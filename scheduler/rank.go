@@ -65,6 +65,7 @@ func (c *planContext) selectNode(job *api.Job, f *groupFeasibility, avoidNode st
 	var best *rankedNode
 	var distinct, exhausted int
 	dims := map[string]int{}
+	unmatched := map[string]int{}
 	examined, scored, skipped := 0, 0, 0
 	for examined < n && scored < limit {
 		node := f.nodes[(f.cursor+examined)%n]
@@ -89,6 +90,12 @@ func (c *planContext) selectNode(job *api.Job, f *groupFeasibility, avoidNode st
 		var devScore float64
 		if f.devices {
 			if devs, devScore, err = assignDevices(node, u.allocs, f.tg); err != nil {
+				// A node without any matching device is filtered, one
+				// whose matching devices are taken is exhausted.
+				if reason, ok := devices.Unmatched(err); ok {
+					unmatched[reason]++
+					continue
+				}
 				exhausted++
 				dims[dimensionDevices]++
 				continue
@@ -122,6 +129,10 @@ func (c *planContext) selectNode(job *api.Job, f *groupFeasibility, avoidNode st
 	m.NodesFiltered += distinct
 	if distinct > 0 {
 		m.ConstraintFiltered[api.ConstraintDistinctHosts] += distinct
+	}
+	for reason, k := range unmatched {
+		m.NodesFiltered += k
+		m.ConstraintFiltered[reason] += k
 	}
 	m.NodesExhausted += exhausted
 	for dim, k := range dims {

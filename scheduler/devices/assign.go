@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -222,6 +223,17 @@ func (e *fitError) Error() string {
 	}
 	return fmt.Sprintf("not enough %s for %s (need %d): of %d matching instances, %s",
 		q.describe(), q.holderText(), q.r.Count, e.matched, strings.Join(parts, ", "))
+}
+
+// Unmatched reports whether err, from Assign, says that no device on the
+// node matches the request at all (rather than that every matching one is
+// in use), with a short description of the request for placement metrics.
+func Unmatched(err error) (string, bool) {
+	var fe *fitError
+	if errors.As(err, &fe) && fe.matched == 0 {
+		return "no device matches " + fe.q.describe(), true
+	}
+	return "", false
 }
 
 // Unwrap returns ErrNoFit.
