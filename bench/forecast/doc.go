@@ -14,9 +14,11 @@
 // When /usr/bin/python3 can import statsmodels, the same windows are also
 // forecast by bench/reference/forecast_statsmodels.py (Holt-Winters and
 // ARIMA from statsmodels) and scored in the same tables; otherwise the
-// output says that the reference is absent.
+// output says that the reference is absent; -no-ref skips it while
+// iterating. -only REGEXP evaluates only the series whose names match, and
+// -per-origin adds each origin's one-day MASE by model.
 //
 // Usage:
 //
-//	go run ./bench/forecast [-origins 3] [-ref-origins 1] [-m4-every 6] [-m4-ref-every 3] [-window 4032] [-no-ref]
+//	go run ./bench/forecast [-origins 3] [-ref-origins 1] [-m4-every 6] [-m4-ref-every 3] [-window 4032] [-no-ref] [-only REGEXP] [-per-origin]
 package main
