@@ -126,6 +126,18 @@ const (
 //     below; scoring only after 1000 or 2016 points does, but loses early
 //     windows (74.0, 71.6; 600 points: 74.8).
 //
+// Tried and dropped beside the context feature (from 75.46): adding it
+// only where the shape score is at least 0.1-0.5 (75.2-71.5: the windows
+// it finds are those the shape feature scores low); damping the shape
+// score by 0.9 or 0.95 where the context is wholly or nearly familiar
+// (73.2-74.3); a second context feature over the coarse means, weight
+// 0.6-0.8 (73.3 at best, 31 more false positives); levels between the
+// window's least and greatest values rather than all-time ones over 2016,
+// 4032 or 8064 points (73.7, 75.46, 75.46); 9, 10, 12 or 14 levels at a
+// weight of 0.66 (74.1, 74.0, 73.9, 72.1; 13 gave 76.4, an isolated peak
+// not kept); weighting sub-contexts by their length to the power -0.5 to
+// -1 (73.7-76.5, and the larger scores flag the synthetic noise point).
+//
 // TODO: the context feature raised the false positives from 98 to 109
 // while finding 4 more windows; the remaining ones are still mostly the
 // bursts and daily spikes of cpu_utilization_asg_misconfiguration,
