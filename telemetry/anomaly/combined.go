@@ -138,7 +138,9 @@ const (
 // not kept); weighting sub-contexts by their length to the power -0.5 to
 // -1 (73.7-76.5, and the larger scores flag the synthetic noise point);
 // runs of 2-5 level differences as further sub-contexts, at weights
-// 0.64-0.75 (74.2-75.3).
+// 0.64-0.75 (74.2-75.3); the share of new sub-contexts over the point and
+// the one before, at weights 0.66-0.95 (71.8-76.2, the one score above
+// 75.46, at 0.95, flagging the synthetic noise point).
 //
 // TODO: the context feature raised the false positives from 98 to 109
 // while finding 4 more windows; the remaining ones are still mostly the
