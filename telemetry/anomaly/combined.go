@@ -114,8 +114,9 @@ const (
 //     it loses 2-5 windows whose bursts stay within familiar levels;
 //   - fused by maximum, times ctxWeight: 8 levels 73.90, 9 75.31, 10
 //     76.11, 11 76.49 / 67.98 / 81.43 (63 TP, 109 FP, 6 FN), 12 75.39, 13
-//     75.74, 14 73.81, 16 74.17, 20 71.71, 24 69.99, 32 67.80; at 11
-//     levels spans 5 and 7 gave 73.64 and 71.94 at 12; a weight of 0.65-0.66
+//     75.74, 14 73.81, 16 74.17, 20 71.71, 24 69.99, 32 67.80 (spans of
+//     6); a span of 5 gave 73.64 at 11 levels, one of 7 71.94 at 12 and
+//     73.78 at 16; at 11 levels a weight of 0.65-0.66
 //     (which needs all nine sub-contexts new) 73.88-75.46, 0.8 (seven of
 //     nine) 74.47, 0.7 and 0.75 (eight of nine) the same as 0.7. Kept: 11
 //     levels, a span of 6 and a weight of 0.66: 75.46 / 67.35 / 80.26 (62
@@ -142,10 +143,11 @@ const (
 // the one before, at weights 0.66-0.95 (71.8-76.2, the one score above
 // 75.46, at 0.95, flagging the synthetic noise point).
 //
-// TODO: the context feature raised the false positives from 98 to 109
-// while finding 4 more windows; the remaining ones are still mostly the
-// bursts and daily spikes of cpu_utilization_asg_misconfiguration,
-// machine_temperature, nyc_taxi and ec2_cpu_utilization_c6585a.
+// TODO: the context feature raised the false positives from 98 to 104
+// while finding 3 more windows; they are still mostly the bursts and daily
+// spikes of cpu_utilization_asg_misconfiguration (19),
+// machine_temperature (11) and nyc_taxi (9), which no gate on a familiar
+// context removed without losing windows.
 type combinedDetector struct {
 	cfg    Config
 	knn    *knnFeature
