@@ -15,6 +15,7 @@ import (
 	"github.com/constellation-sched/constellation/api"
 	"github.com/constellation-sched/constellation/drivers"
 	"github.com/constellation-sched/constellation/drivers/wasm"
+	"github.com/constellation-sched/constellation/internal/repo"
 )
 
 // wasmWait bounds how long a wasm task may take to be compiled and run on
@@ -24,16 +25,8 @@ const wasmWait = 2 * time.Minute
 // buildWasmExample compiles examples/wasm/<name> for wasip1 into dir.
 func buildWasmExample(t *testing.T, dir, name string) string {
 	t.Helper()
-	root, err := os.Getwd()
+	root, err := repo.Root()
 	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		require.NotEqual(t, parent, root, "no go.mod above the test")
-		root = parent
-	}
 	out := filepath.Join(dir, name+".wasm")
 	cmd := exec.Command("go", "build", "-o", out, "./examples/wasm/"+name)
 	cmd.Dir = root

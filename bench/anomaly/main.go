@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/constellation-sched/constellation/internal/repo"
 	"github.com/constellation-sched/constellation/telemetry/anomaly"
 	"github.com/constellation-sched/constellation/telemetry/anomaly/nab"
 )
@@ -46,7 +47,7 @@ type entry struct {
 }
 
 func run(dir, only string, withRef bool) error {
-	root, err := moduleRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return err
 	}
@@ -207,24 +208,6 @@ func points(c *nab.Corpus) int {
 		n += len(f.Values)
 	}
 	return n
-}
-
-// moduleRoot walks up from the working directory to the folder with go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("find module root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // detail is set by -detail.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/constellation-sched/constellation/internal/repo"
 	"github.com/constellation-sched/constellation/telemetry/predict"
 )
 
@@ -152,15 +153,8 @@ func printCycles(list []series, tasks []*task) {
 
 // repoRootOf returns the repository root from the data root beside it.
 func repoRootOf(dataRoot string) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return filepath.Dir(filepath.Dir(dataRoot))
-		}
-		dir = parent
+	if dir, err := repo.Root(); err == nil {
+		return dir
 	}
+	return filepath.Dir(filepath.Dir(dataRoot))
 }

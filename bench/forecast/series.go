@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/constellation-sched/constellation/internal/repo"
 	"github.com/constellation-sched/constellation/telemetry"
 )
 
@@ -24,20 +25,11 @@ type series struct {
 
 // dataRoot returns ../shared/data relative to the folder holding go.mod.
 func dataRoot() (string, error) {
-	dir, err := os.Getwd()
+	dir, err := repo.SharedData()
 	if err != nil {
 		return "", fmt.Errorf("find data root: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "data"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("find data root: no go.mod above %s", dir)
-		}
-		dir = parent
-	}
+	return dir, nil
 }
 
 // readCSV returns the rows of a csv file after its header.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/constellation-sched/constellation/api"
 	"github.com/constellation-sched/constellation/drivers"
+	"github.com/constellation-sched/constellation/internal/repo"
 )
 
 // examples names the example modules the tests build.
@@ -50,7 +51,7 @@ func TestMain(m *testing.M) {
 
 // buildExamples compiles examples/wasm/<name> into dir for wasip1.
 func buildExamples(dir string) error {
-	root, err := findRepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return err
 	}
@@ -66,25 +67,6 @@ func buildExamples(dir string) error {
 		modules[name] = out
 	}
 	return nil
-}
-
-// findRepoRoot walks up from the working directory to the folder holding
-// go.mod.
-func findRepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 // nabDir is NAB's realKnownCause folder, next to the repository.

@@ -3,28 +3,20 @@ package predict
 import (
 	"encoding/csv"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/constellation-sched/constellation/internal/repo"
 )
 
 // sharedData returns the path of a file under ../shared/data relative to
 // the repository root, skipping the test when the data is not there.
 func sharedData(t testing.TB, rel string) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	p, err := repo.SharedData(rel)
 	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test directory")
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", rel)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("shared data %s not present: %v", rel, err)
 	}

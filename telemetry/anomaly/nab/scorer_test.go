@@ -9,23 +9,16 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/constellation-sched/constellation/internal/repo"
 )
 
 // dataDir returns ../shared/data/nab relative to the module root, or skips
 // the test when the shared data is not there.
 func dataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	nab, err := repo.SharedData("nab")
 	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "go.mod not found above the package")
-		dir = parent
-	}
-	nab := filepath.Join(dir, "..", "shared", "data", "nab")
 	if _, err := os.Stat(nab); err != nil {
 		t.Skipf("NAB data not found at %s", nab)
 	}
