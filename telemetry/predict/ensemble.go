@@ -22,13 +22,28 @@ const (
 	// issuesPerHorizon is how many scored forecasts are issued per
 	// horizon, so that each observation is checked against that many.
 	issuesPerHorizon = 6
+	// jumpSigma is how many of its usual one-step errors the ensemble
+	// must miss a value by to start a level shift, and how far the values
+	// after it must stay from the old level for the shift to stand.
+	jumpSigma = 8
+	// jumpSteps is how many values, the jump included, must stand off
+	// the old level before the weights past the first lead follow the
+	// new one (see reverting).
+	jumpSteps = 2
+	// jumpWindow is how many steps after a jump the shift weights hold
+	// at most; by then the standing of the members has caught up.
+	jumpWindow = 24
+	// residualDecay is the weight the running scale of the ensemble's
+	// own one-step error keeps at each new value.
+	residualDecay = 0.98
 )
 
 // TODO: in the first few steps after a level shift (or a spike) nothing
-// tells the members apart yet: all of them missed the jump alike, and the
-// weights stay those of the old regime until forecasts issued after it
-// start to score. A member that happens to settle on the new level then
-// gets no more than its usual share.
+// tells the members apart at the first lead: all of them missed the jump
+// alike. Past the first lead a standing shift drops the members that
+// revert (see track and reverting), but only when the jump is far beyond
+// the ensemble's usual one-step error; a smaller shift waits for the
+// members' standing to catch up.
 //
 // Ensemble combines member models, weighting each by the inverse square of
 // its recent out-of-sample error over a scoring horizon. Fit holds out the
@@ -40,18 +55,26 @@ const (
 // latest values, taken relative to the other members', fall behind its
 // usual standing has its scores inflated at once (see standing), so that a
 // member that reverts to an old level after a shift loses its weight
-// within a few steps.
+// within a few steps. Before that, from the second value after a jump
+// far beyond the ensemble's own usual one-step error, members whose
+// forecast goes back to the old level are left out past the first lead.
 type Ensemble struct {
-	members []Model
-	horizon int
-	every   int         // steps between scored forecasts
-	score   [][]float64 // recent mean absolute error by member and lead bucket; NaN if none yet
-	recent  []float64   // running one-step error per member; NaN if none yet
-	pending []issued
-	clock   int // steps seen since the last fit
-	fitted  []bool
-	stand   *standing // recent against usual standing of each member
-	errs    []float64 // scratch: one step's error by member
+	members   []Model
+	horizon   int
+	every     int         // steps between scored forecasts
+	score     [][]float64 // recent mean absolute error by member and lead bucket; NaN if none yet
+	recent    []float64   // running one-step error per member; NaN if none yet
+	pending   []issued
+	clock     int // steps seen since the last fit
+	fitted    []bool
+	stand     *standing // recent against usual standing of each member
+	errs      []float64 // scratch: one step's error by member
+	scale     ewma      // usual absolute one-step error of the ensemble
+	since     int       // values seen since a standing level shift began, the jump included; 0 if none
+	base      float64   // the ensemble's forecast of the jump value: the old level
+	side      float64   // +1 for a shift up, -1 for one down
+	jumpScale float64   // the usual one-step error when the shift began
+	postSum   float64   // sum of the values since the jump, the jump included
 }
 
 // issued is a forecast path waiting for the values it predicted.
@@ -93,6 +116,7 @@ func (m *Ensemble) Fit(y []float64, period int) error {
 	m.recent = make([]float64, len(m.members))
 	m.pending, m.clock = nil, 0
 	m.stand, m.errs = newStanding(len(m.members)), make([]float64, len(m.members))
+	m.scale, m.since = ewma{}, 0
 	var errs []error
 	for i, mem := range m.members {
 		m.recent[i] = math.NaN()
@@ -136,6 +160,7 @@ func (m *Ensemble) Update(v float64) {
 	if m.fitted == nil {
 		return
 	}
+	m.track(v)
 
 	// Score the forecasts that predicted this step.
 	kept := m.pending[:0]
@@ -197,9 +222,16 @@ func (m *Ensemble) Predict(h int) Prediction {
 		}
 	}
 	var w []float64
+	var rev []bool
+	if h > 1 {
+		rev = m.reverting(preds, h)
+	}
 	for j := range h {
 		if j == 0 || leadBucket(j) != leadBucket(j-1) {
 			w = m.weightsAt(j)
+			if j > 0 && rev != nil {
+				m.dropReverting(w, rev)
+			}
 		}
 		var mu, second float64
 		for i := range m.members {
@@ -214,6 +246,104 @@ func (m *Ensemble) Predict(h int) Prediction {
 		p.Std[j] = math.Sqrt(math.Max(second-mu*mu, 0))
 	}
 	return p
+}
+
+// track scores the ensemble's own one-step forecast of v, the weighted
+// mean of its members' next values, before the members see v, and follows
+// level shifts: a value missed by more than jumpSigma usual errors starts
+// one, and it stands while the values after it stay that far from the
+// level forecast before it, on the same side. It does nothing when a
+// weighted member cannot tell its next value.
+func (m *Ensemble) track(v float64) {
+	w := m.weightsAt(0)
+	var f float64
+	for i, mem := range m.members {
+		if w[i] == 0 {
+			continue
+		}
+		sf, ok := mem.(stepForecaster)
+		if !ok {
+			return
+		}
+		f += w[i] * sf.Next()
+	}
+	r := v - f
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return
+	}
+	usual := m.scale.value()
+	if m.since > 0 {
+		if (v-m.base)*m.side > jumpSigma*m.jumpScale && m.since < jumpWindow {
+			m.since++
+			m.postSum += v
+		} else {
+			m.since = 0
+		}
+	}
+	if m.since == 0 && usual > 0 && math.Abs(r) > jumpSigma*usual {
+		m.base, m.side, m.since, m.jumpScale = f, math.Copysign(1, r), 1, usual
+		m.postSum = v
+	}
+	if math.IsNaN(usual) {
+		m.scale.add(math.Abs(r), residualDecay)
+		return
+	}
+	// A jump is let into the usual error only up to the threshold, so
+	// that it does not hide the steps after it.
+	m.scale.add(math.Min(math.Abs(r), jumpSigma*usual), residualDecay)
+}
+
+// reverting returns, while a level shift stands (see track), which
+// members revert past the first lead: those whose mean forecast over the
+// h steps lies nearer the old level than the mean of the values since the
+// jump. It returns nil when no shift stands, or when every member reverts
+// and there is nothing to prefer.
+func (m *Ensemble) reverting(preds []Prediction, h int) []bool {
+	if m.since < jumpSteps {
+		return nil
+	}
+	level := m.postSum / float64(m.since)
+	out := make([]bool, len(m.members))
+	all := true
+	for i := range m.members {
+		if !m.fitted[i] {
+			continue
+		}
+		var sum float64
+		for _, x := range preds[i].Mean[:h] {
+			sum += x
+		}
+		mean := sum / float64(h)
+		out[i] = math.Abs(mean-m.base) < math.Abs(mean-level)
+		all = all && out[i]
+	}
+	if all {
+		return nil
+	}
+	return out
+}
+
+// dropReverting zeroes the weights of reverting members and renormalises
+// the rest; when those have no weight left they share it equally.
+func (m *Ensemble) dropReverting(w []float64, rev []bool) {
+	var total float64
+	for i := range w {
+		if rev[i] {
+			w[i] = 0
+		}
+		total += w[i]
+	}
+	if total == 0 {
+		for i := range w {
+			if m.fitted[i] && !rev[i] {
+				w[i] = 1
+				total++
+			}
+		}
+	}
+	for i := range w {
+		w[i] /= total
+	}
 }
 
 // Members returns the member models.

@@ -80,3 +80,36 @@ func TestEnsemble_FollowsLevelShiftWithinHorizon(t *testing.T) {
 	w := e.Weights()
 	assert.Greater(t, w[1], 0.9, "weight of the member that follows the new level")
 }
+
+func TestEnsemble_FollowsJumpTwoStepsBeforeOrigin(t *testing.T) {
+	// The level jumps from 6 to 20 two steps before the end: no forecast
+	// issued after the jump has been scored at any lead past the first.
+	// Linear and ARIMA revert to the old level, Naive stays on the new
+	// one, and the ensemble must not side with the members that revert
+	// merely because they did best before the jump.
+	const horizon = 288
+	y := shift(sine(3000, 1e9, 0.3, 11), 6)
+	y[len(y)-2] += 14
+	y[len(y)-1] += 14
+	members := []Model{NewLinear(), NewARIMA(ARIMABounds{}), NewNaive()}
+	e, err := NewEnsemble(horizon, members...)
+	require.NoError(t, err)
+	require.NoError(t, e.Fit(y, 0))
+
+	const oldLevel, newLevel = 6.0, 20.0
+	mae := func(p Prediction) float64 {
+		var s float64
+		for _, f := range p.Mean[1:] {
+			s += math.Abs(f - newLevel)
+		}
+		return s / float64(len(p.Mean)-1)
+	}
+	best := math.Inf(1)
+	for _, mem := range members {
+		best = math.Min(best, mae(mem.Predict(horizon)))
+	}
+	lin := mae(members[0].Predict(horizon))
+	require.Greater(t, lin, (newLevel-oldLevel)/2, "the case needs a member that reverts")
+	got := mae(e.Predict(horizon))
+	assert.Less(t, got, 1.5*best, "ensemble error %.3f against best member %.3f", got, best)
+}
