@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/constellation-sched/constellation/api"
+	"github.com/constellation-sched/constellation/internal/gossip"
 )
 
 // monitorMembership bootstraps Raft once enough servers see each other,
@@ -44,7 +45,7 @@ func (s *Server) reconcileMembers() {
 func (s *Server) aliveServers() map[string]*api.Member {
 	out := map[string]*api.Member{}
 	for _, m := range s.members.Members() {
-		if m.Role == "server" && m.Status == "alive" && m.RaftAddr != "" {
+		if m.Role == gossip.RoleServer && m.Status == gossip.StatusAlive && m.RaftAddr != "" {
 			out[m.Name] = m
 		}
 	}
@@ -133,7 +134,7 @@ func (s *Server) removeDeadServers() {
 	voters := len(f.Configuration().Servers)
 	status := map[string]string{}
 	for _, m := range s.members.Members() {
-		if m.Role == "server" {
+		if m.Role == gossip.RoleServer {
 			status[m.Name] = m.Status
 		}
 	}
@@ -143,7 +144,7 @@ func (s *Server) removeDeadServers() {
 	for _, srv := range f.Configuration().Servers {
 		name := string(srv.ID)
 		st, seen := status[name]
-		if !seen || st == "alive" || name == s.config.Name {
+		if !seen || st == gossip.StatusAlive || name == s.config.Name {
 			delete(s.mu.failedSince, name)
 			continue
 		}
@@ -152,7 +153,7 @@ func (s *Server) removeDeadServers() {
 			s.mu.failedSince[name] = now
 			continue
 		}
-		if now.Sub(since) < s.config.DeadServerGrace && st != "left" {
+		if now.Sub(since) < s.config.DeadServerGrace && st != gossip.StatusLeft {
 			continue
 		}
 		if voters-1 < s.config.BootstrapExpect {
@@ -176,7 +177,7 @@ func (s *Server) leaderHTTPAddr() string {
 		return ""
 	}
 	for _, m := range s.members.Members() {
-		if m.Name == id && m.Status == "alive" {
+		if m.Name == id && m.Status == gossip.StatusAlive {
 			return m.HTTPAddr
 		}
 	}

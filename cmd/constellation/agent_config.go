@@ -63,7 +63,8 @@ func loadConfigFile(path string, cfg *agentConfig) error {
 func (c *agentConfig) finish() error {
 	if c.Dev {
 		c.Server, c.Client = true, true
-		if c.Name == "" || !c.nameSet() {
+		// A name left at its default, the hostname, becomes "dev".
+		if host, _ := os.Hostname(); c.Name == "" || c.Name == host {
 			c.Name = "dev"
 		}
 		c.BootstrapExpect = 1
@@ -93,11 +94,6 @@ func (c *agentConfig) finish() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func (c *agentConfig) nameSet() bool {
-	host, _ := os.Hostname()
-	return c.Name != host
 }
 
 func (c *agentConfig) httpAddr() string {
